@@ -1,0 +1,37 @@
+"""The base of every management command: `--json`, and a one-line error with a non-zero exit on
+bad input, argument errors included (Django's parser prints a usage block instead)."""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class OneLineParser(CommandParser):
+    def error(self, message):
+        raise CommandError(f"{self.prog.split()[-1]}: {message}")
+
+
+class Command(BaseCommand):
+    """A command that prints prose, or one JSON object with --json."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        kwargs.setdefault("called_from_command_line", getattr(self, "_called_from_command_line", False))
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.__class__ = OneLineParser
+        parser.add_argument("--json", action="store_true", help="Print one JSON object instead of prose.")
+        return parser
+
+    def run_from_argv(self, argv):
+        self._called_from_command_line = True
+        try:
+            super().run_from_argv(argv)
+        except CommandError as error:  # parse errors happen before BaseCommand's own handling
+            sys.stderr.write(f"CommandError: {error}\n")
+            sys.exit(error.returncode)
+
+    def emit(self, options, payload: dict, prose: str) -> None:
+        if options["json"]:
+            self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str))
+        else:
+            self.stdout.write(prose)

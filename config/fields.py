@@ -1,0 +1,113 @@
+"""Strict DRF input fields: JSON types as sent, canonical UUIDs, 32-bit integers, no NUL."""
+
+import json
+
+from rest_framework import serializers
+
+from config.uuids import parse_uuid
+
+MAX_INT = 2**31 - 1
+
+
+def find_nul(value, path: str = "") -> str | None:
+    """The path of the first string (or key) holding a NUL character, else None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                return child
+            found = find_nul(item, child)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = find_nul(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string, as sent (not trimmed, not converted from a number)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer from 0 to 2^31-1 unless told otherwise."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_INT)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictUuidField(serializers.Field):
+    default_error_messages = {"invalid": "Must be a UUID in its canonical hyphenated form."}
+
+    def to_internal_value(self, data):
+        value = parse_uuid(data)
+        if value is None:
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class JsonField(serializers.JSONField):
+    """Any JSON value without NUL characters (PostgreSQL's jsonb refuses them), optionally an
+    object, optionally at most `max_bytes` when written as JSON."""
+
+    default_error_messages = {
+        "not_object": "Must be a JSON object.",
+        "nul": "Must not contain NUL characters (at {path}).",
+        "too_large": "Must be at most {max_bytes} bytes as JSON.",
+    }
+
+    def __init__(self, *, object_only: bool = False, max_bytes: int | None = None, **kwargs):
+        self.object_only = object_only
+        self.max_bytes = max_bytes
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if self.object_only and not isinstance(data, dict):
+            self.fail("not_object")
+        nul = find_nul(data)
+        if nul is not None:
+            self.fail("nul", path=nul or "the value")
+        if self.max_bytes is not None and len(json.dumps(data, ensure_ascii=False).encode()) > self.max_bytes:
+            self.fail("too_large", max_bytes=self.max_bytes)
+        return data
+
+
+class StrictSerializer(serializers.Serializer):
+    """An input serializer that refuses fields it does not know, so a misspelt field is not lost."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)

@@ -1,0 +1,53 @@
+"""Every `_links` of the API, from the state of the object: the one place that knows which
+actions the lifecycle allows, so that links and lifecycle cannot disagree."""
+
+from django.conf import settings
+
+from executions.lifecycle import execution_can_cancel, execution_can_retry
+from executions.models import AutomationRule, Execution
+
+API_PATH = "/api/v1/automation"
+
+
+def api_root(request=None) -> str:
+    """The absolute root of the API: from the request, or PUBLIC_BASE_URL outside one."""
+    if request is None:
+        return settings.PUBLIC_BASE_URL + API_PATH
+    return f"{request.scheme}://{request.get_host()}{API_PATH}"
+
+
+def _get(href: str) -> dict:
+    return {"href": href, "method": "GET"}
+
+
+def _post(href: str) -> dict:
+    return {"href": href, "method": "POST"}
+
+
+def execution_links(execution: Execution, root: str) -> dict:
+    """Links of an execution fetched by `selectors.execution_list` (which annotates the rule's
+    state and the next attempt's id)."""
+    this = f"{root}/executions/{execution.pk}"
+    next_attempt = execution.next_attempt_ref
+    links = {
+        "self": _get(this),
+        "rule": _get(f"{root}/rules/{execution.rule_id}"),
+        "steps": _get(f"{this}/steps"),
+        "logs": _get(f"{this}/logs"),
+        "events": _get(f"{this}/events"),
+    }
+    if execution_can_retry(execution, rule_is_enabled=execution.rule_is_enabled,
+                           has_next_attempt=next_attempt is not None):
+        links["retry"] = _post(f"{this}/retry")
+    if execution_can_cancel(execution):
+        links["cancel"] = _post(f"{this}/cancel")
+    if execution.retry_of_id is not None:
+        links["previous_attempt"] = _get(f"{root}/executions/{execution.retry_of_id}")
+    if next_attempt is not None:
+        links["next_attempt"] = _get(f"{root}/executions/{next_attempt}")
+    return links
+
+
+def rule_links(rule: AutomationRule, root: str) -> dict:
+    this = f"{root}/rules/{rule.pk}"
+    return {"self": _get(this), "executions": _get(f"{this}/executions")}

@@ -1,0 +1,74 @@
+"""OpenAPI pieces shared by the views: envelopes, problem responses, common parameters."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+from config.problems import KINDS
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="A stable URI per kind of error (see the API description).")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    request_id = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text="Validation errors: field path (such as entries.3.message) -> messages.",
+    )
+
+
+class PaginationSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+def _name(serializer) -> str:
+    child = getattr(serializer, "child", None)
+    base = type(child or serializer).__name__ if not isinstance(serializer, type) else serializer.__name__
+    return base.replace("OutputSerializer", "") + ("List" if child is not None else "")
+
+
+def enveloped(serializer):
+    return inline_serializer(name=f"{_name(serializer)}Envelope", fields={"data": serializer})
+
+
+def paged(serializer_class):
+    return inline_serializer(
+        name=f"{_name(serializer_class)}Page",
+        fields={"data": serializer_class(many=True), "pagination": PaginationSerializer()},
+    )
+
+
+ERROR_WHEN = {
+    400: "Malformed id, header, query parameter or body (see `errors`).",
+    401: "Key missing, unknown, revoked, expired, over its usage limit, or its user inactive.",
+    403: "x-tenant-id names another tenant, the user has no role in the key's tenant, or the role "
+         "lacks the permission.",
+    404: "No such object in the key's tenant.",
+    409: "The request conflicts with the current state; `detail` says what to do instead.",
+    413: "The body is over MAX_BODY_BYTES.",
+    429: "The key's request rate is over THROTTLE_RATE; see Retry-After.",
+}
+
+
+def errors(*codes: int) -> dict:
+    return {
+        (code, PROBLEM_MEDIA_TYPE): OpenApiResponse(ProblemSerializer, description=ERROR_WHEN[code])
+        for code in codes
+    }
+
+
+PAGE_SIZE = OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 200; default 50.")
+PAGE_SIZE_LOGS = OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 1000; default 200.")
+CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, description="From pagination.next or .previous.")
+EXPAND = OpenApiParameter("expand", OpenApiTypes.STR, enum=["rule"], description="Embed the rule.")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="The same as idempotency_key in the body; both given and different is 400.",
+)
+
+__all__ = ["KINDS"]

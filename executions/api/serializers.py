@@ -1,0 +1,228 @@
+"""Input serializers validate bodies; output serializers document the bodies that bodies.py builds."""
+
+import re
+
+from rest_framework import serializers
+
+from config.fields import (
+    JsonField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictSerializer,
+    StrictUuidField,
+)
+from executions.models import Execution, ExecutionEvent, ExecutionLog, ExecutionStep
+
+STEP_KEY = r"^[A-Za-z0-9_.:-]{1,100}$"
+STEP_KEY_PATTERN = re.compile(STEP_KEY)
+MESSAGE_MAX_BYTES = 8 * 1024
+METADATA_MAX_BYTES = 16 * 1024
+
+
+def _text(max_length: int | None = None, **kwargs) -> StrictCharField:
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_null", True)
+    kwargs.setdefault("allow_blank", True)
+    return StrictCharField(max_length=max_length, **kwargs)
+
+
+# Input
+
+
+class ActionSerializer(serializers.Serializer):
+    """One action of a rule: an object with at least a `type`."""
+
+    type = StrictCharField(max_length=100)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Must be an object with a type.")
+        super().to_internal_value(data)
+        return JsonField(object_only=True).run_validation(data)  # kept whole, other keys too
+
+
+class RuleInputSerializer(StrictSerializer):
+    name = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True)
+    trigger = StrictCharField(max_length=200)
+    actions = ActionSerializer(many=True, required=False, allow_empty=True)
+    timeout_seconds = StrictIntegerField(required=False, min_value=1)
+    is_enabled = StrictBooleanField(required=False)
+
+
+class ExecutionStartInputSerializer(StrictSerializer):
+    automation_rule_id = StrictUuidField()
+    trigger_data = JsonField(object_only=True)
+    execution_context = JsonField(object_only=True, required=False)
+    triggered_by = _text(255)
+    external_ref = _text(255)
+    actions_total = StrictIntegerField(required=False)
+    idempotency_key = StrictCharField(max_length=255, required=False, allow_null=True)
+
+
+class ExecutionReportInputSerializer(StrictSerializer):
+    status = serializers.ChoiceField(choices=Execution.Status.choices, required=False)
+    actions_total = StrictIntegerField(required=False)
+    actions_successful = StrictIntegerField(required=False)
+    actions_failed = StrictIntegerField(required=False)
+    execution_context = JsonField(object_only=True, required=False)
+    error_message = _text()
+    error_stack = _text()
+    failed_action_index = StrictIntegerField(required=False, allow_null=True)
+
+
+class StepCreateInputSerializer(StrictSerializer):
+    key = serializers.RegexField(STEP_KEY, max_length=100)
+    name = StrictCharField(max_length=255, required=False, allow_blank=True)
+    type = StrictCharField(max_length=100, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=ExecutionStep.Status.choices, required=False)
+    started_at = serializers.DateTimeField(required=False, allow_null=True)
+    completed_at = serializers.DateTimeField(required=False, allow_null=True)
+    output = JsonField(required=False, allow_null=True)
+    error = _text()
+
+
+class StepUpdateInputSerializer(StepCreateInputSerializer):
+    key = None
+
+
+class LogEntryInputSerializer(StrictSerializer):
+    timestamp = serializers.DateTimeField(required=False, allow_null=True)
+    level = serializers.ChoiceField(choices=ExecutionLog.Level.choices, required=False)
+    message = StrictCharField(allow_blank=True)
+    action_index = StrictIntegerField(required=False, allow_null=True)
+    step_key = _text(100)
+    event_type = _text(100)
+    metadata = JsonField(object_only=True, required=False, max_bytes=METADATA_MAX_BYTES)
+
+    def validate_message(self, value: str) -> str:
+        if len(value.encode()) > MESSAGE_MAX_BYTES:
+            raise serializers.ValidationError(f"Must be at most {MESSAGE_MAX_BYTES} bytes as UTF-8.")
+        return value
+
+
+class LogsAppendInputSerializer(StrictSerializer):
+    entries = LogEntryInputSerializer(many=True, allow_empty=False, max_length=1000)
+
+
+class CancelInputSerializer(StrictSerializer):
+    reason = _text(1000)
+
+
+class RetryInputSerializer(StrictSerializer):
+    """A retry takes no body fields; its Idempotency-Key is a header."""
+
+
+# Output (documentation of bodies.py)
+
+
+class LinkSerializer(serializers.Serializer):
+    href = serializers.URLField()
+    method = serializers.ChoiceField(choices=["GET", "POST"])
+
+
+class ExecutionLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+    rule = LinkSerializer()
+    steps = LinkSerializer()
+    logs = LinkSerializer()
+    events = LinkSerializer()
+    retry = LinkSerializer(required=False, help_text="Only where a retry is allowed.")
+    cancel = LinkSerializer(required=False, help_text="Only where a cancel is allowed.")
+    previous_attempt = LinkSerializer(required=False, help_text="Where retry_of is set.")
+    next_attempt = LinkSerializer(required=False, help_text="Where this execution has been retried.")
+
+
+class RuleLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+    executions = LinkSerializer()
+
+
+class RuleOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    trigger = serializers.CharField()
+    actions = serializers.ListField(child=serializers.DictField())
+    timeout_seconds = serializers.IntegerField()
+    is_enabled = serializers.BooleanField()
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    _links = RuleLinksSerializer()
+
+
+class StepOutputSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    status = serializers.ChoiceField(choices=ExecutionStep.Status.choices)
+    position = serializers.IntegerField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    output = serializers.JSONField(allow_null=True)
+    error = serializers.CharField(allow_null=True)
+
+
+class LogOutputSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    timestamp = serializers.DateTimeField()
+    level = serializers.ChoiceField(choices=ExecutionLog.Level.choices)
+    message = serializers.CharField()
+    action_index = serializers.IntegerField(allow_null=True)
+    step_key = serializers.CharField(allow_null=True)
+    event_type = serializers.CharField(allow_null=True)
+    metadata = serializers.DictField()
+
+
+class EventOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    type = serializers.ChoiceField(choices=ExecutionEvent.Type.choices)
+    created_at = serializers.DateTimeField()
+    previous_status = serializers.ChoiceField(choices=Execution.Status.choices, allow_null=True)
+    status = serializers.ChoiceField(choices=Execution.Status.choices)
+    actor = serializers.CharField(help_text="key:<prefix>, staff:<username> or system")
+    data = serializers.DictField()
+
+
+class ExecutionItemOutputSerializer(serializers.Serializer):
+    execution_id = serializers.UUIDField()
+    automation_rule_id = serializers.UUIDField()
+    trigger_data = serializers.DictField()
+    status = serializers.ChoiceField(choices=Execution.Status.choices)
+    started_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    duration_ms = serializers.IntegerField(allow_null=True, min_value=0)
+    actions_total = serializers.IntegerField(min_value=0)
+    actions_successful = serializers.IntegerField(min_value=0)
+    actions_failed = serializers.IntegerField(min_value=0)
+    error_message = serializers.CharField(allow_null=True)
+    error_stack = serializers.CharField(allow_null=True)
+    failed_action_index = serializers.IntegerField(allow_null=True)
+    execution_context = serializers.DictField()
+    tenant = serializers.UUIDField()
+    attempt = serializers.IntegerField(min_value=1)
+    retry_of = serializers.UUIDField(allow_null=True)
+    triggered_by = serializers.CharField(allow_null=True)
+    idempotency_key = serializers.CharField(allow_null=True)
+    external_ref = serializers.CharField(allow_null=True)
+    rule_version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    _links = ExecutionLinksSerializer()
+
+
+class ExecutionOutputSerializer(ExecutionItemOutputSerializer):
+    logs = LogOutputSerializer(many=True)
+    logs_truncated = serializers.BooleanField()
+    steps = StepOutputSerializer(many=True)
+    previous_step = StepOutputSerializer(allow_null=True)
+    next_step = StepOutputSerializer(allow_null=True)
+    rule = RuleOutputSerializer(required=False, help_text="Only with ?expand=rule.")
+
+
+class LogsAppendedOutputSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    first_sequence = serializers.IntegerField()
+    last_sequence = serializers.IntegerField()

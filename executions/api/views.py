@@ -1,0 +1,354 @@
+import hashlib
+import json
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.decorators import action
+
+from config.api import ApiViewSet
+from config.problems import ValidationFailed
+from executions import selectors, services
+from executions.api import bodies, serializers
+from executions.api.filters import ExecutionFilter, LogFilter, RuleExecutionFilter, RuleFilter
+from executions.api.links import api_root
+from executions.api.pagination import paginate_by_sequence, paginate_newest_first
+from executions.api.schema import (
+    EXPAND,
+    IDEMPOTENCY_KEY,
+    PAGE_SIZE,
+    PAGE_SIZE_LOGS,
+    CURSOR,
+    enveloped,
+    errors,
+    paged,
+)
+from executions.exceptions import NotFound
+from rbac.permissions import CanExecute, CanWrite
+
+MAX_KEY_LENGTH = 255
+DEFAULT_LOG_PAGE = 200
+MAX_LOG_PAGE = 1000
+
+
+def _fingerprint(body: dict) -> str:
+    """Equal for bodies whose parsed JSON, without idempotency_key, is equal."""
+    rest = {name: value for name, value in body.items() if name != "idempotency_key"}
+    canonical = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ExecutionViewSet(ApiViewSet):
+    """Executions: start, read, report progress, retry, cancel, history."""
+
+    permission_by_action = {
+        "create": CanWrite, "partial_update": CanWrite, "retry": CanExecute, "cancel": CanExecute,
+    }
+
+    def _detail(self, execution_id, *, with_rule: bool = False) -> dict:
+        detail = selectors.execution_detail(tenant_id=self.tenant_id, execution_id=execution_id, with_rule=with_rule)
+        return bodies.execution_body(detail, api_root(self.request), with_rule=with_rule)
+
+    def _location(self, execution_id) -> str:
+        return f"{api_root(self.request)}/executions/{execution_id}"
+
+    def _idempotency_header(self) -> str | None:
+        key = self.request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
+            raise ValidationFailed("Idempotency-Key must be 1 to 255 characters.",
+                                   {"Idempotency-Key": ["Must be 1 to 255 characters."]})
+        return key
+
+    @extend_schema(
+        summary="List executions", parameters=[ExecutionFilter, PAGE_SIZE, CURSOR],
+        responses={200: paged(serializers.ExecutionItemOutputSerializer), **errors(400, 401, 403, 429)},
+    )
+    def list(self, request):
+        return self._list(ExecutionFilter, selectors.execution_list(tenant_id=self.tenant_id))
+
+    def _list(self, filterset, queryset):
+        queryset = filterset.apply(self.request.query_params, queryset)
+        page = paginate_newest_first(self.request, queryset, self.request.query_params.get("cursor"),
+                                     self.page_size())
+        root = api_root(self.request)
+        return self.paged([bodies.execution_item_body(e, root) for e in page.items], page)
+
+    @extend_schema(
+        summary="One execution", parameters=[EXPAND],
+        responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 429)},
+    )
+    def retrieve(self, request, pk: str):
+        execution_id = self.path_uuid(pk, "execution id")
+        expand = self.query(allowed=("expand",)).get("expand")
+        if expand not in (None, "rule"):
+            raise ValidationFailed("expand: Only expand=rule is supported.", {"expand": ["Must be rule."]})
+        return self.ok(self._detail(execution_id, with_rule=expand == "rule"))
+
+    @extend_schema(
+        summary="Start an execution", parameters=[IDEMPOTENCY_KEY],
+        request=serializers.ExecutionStartInputSerializer,
+        responses={
+            201: enveloped(serializers.ExecutionOutputSerializer),
+            200: OpenApiResponse(enveloped(serializers.ExecutionOutputSerializer),
+                                 description="A repeat of an idempotent start: the execution as it is now."),
+            **errors(400, 401, 403, 409, 413, 429),
+        },
+    )
+    def create(self, request):
+        self.query()
+        data = dict(self.validated(serializers.ExecutionStartInputSerializer))
+        header_key = self._idempotency_header()
+        body_key = data.get("idempotency_key")
+        if header_key is not None and body_key is not None and header_key != body_key:
+            raise ValidationFailed(
+                "The Idempotency-Key header and idempotency_key differ; send one key.",
+                {"idempotency_key": ["Differs from the Idempotency-Key header."]},
+            )
+        data["idempotency_key"] = body_key if body_key is not None else header_key
+        execution, created = services.execution_start(
+            tenant_id=self.tenant_id, actor=self.actor, fingerprint=_fingerprint(request.data), **data
+        )
+        body = self._detail(execution.pk)
+        return self.created(body, self._location(execution.pk)) if created else self.ok(body)
+
+    @extend_schema(
+        summary="Report progress", request=serializers.ExecutionReportInputSerializer,
+        responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 409, 413, 429)},
+    )
+    def partial_update(self, request, pk: str):
+        execution_id = self.path_uuid(pk, "execution id")
+        self.query()
+        changes = self.validated(serializers.ExecutionReportInputSerializer, partial=True)
+        services.execution_report(tenant_id=self.tenant_id, execution_id=execution_id, actor=self.actor,
+                                  changes=dict(changes))
+        return self.ok(self._detail(execution_id))
+
+    @extend_schema(
+        summary="Retry a failed, timed-out or cancelled execution", request=None,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                     description="Repeating a retry with the same key answers 200 with "
+                                                 "the attempt it made.")],
+        responses={
+            201: enveloped(serializers.ExecutionOutputSerializer),
+            200: OpenApiResponse(enveloped(serializers.ExecutionOutputSerializer),
+                                 description="A repeat with the same Idempotency-Key."),
+            **errors(400, 401, 403, 404, 409, 429),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk: str):
+        execution_id = self.path_uuid(pk, "execution id")
+        self.query()
+        if request.data:
+            self.validated(serializers.RetryInputSerializer)
+        key = self._idempotency_header()
+        attempt, created = services.execution_retry(
+            tenant_id=self.tenant_id, execution_id=execution_id, actor=self.actor, idempotency_key=key
+        )
+        body = self._detail(attempt.pk)
+        return self.created(body, self._location(attempt.pk)) if created else self.ok(body)
+
+    @extend_schema(
+        summary="Cancel a pending or running execution", request=serializers.CancelInputSerializer,
+        responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 409, 429)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk: str):
+        execution_id = self.path_uuid(pk, "execution id")
+        self.query()
+        data = self.validated(serializers.CancelInputSerializer) if request.data else {}
+        services.execution_cancel(tenant_id=self.tenant_id, execution_id=execution_id, actor=self.actor,
+                                  reason=data.get("reason"))
+        return self.ok(self._detail(execution_id))
+
+    @extend_schema(
+        summary="The execution's history, oldest first",
+        responses={200: enveloped(serializers.EventOutputSerializer(many=True)), **errors(400, 401, 403, 404, 429)},
+    )
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk: str):
+        execution_id = self.path_uuid(pk, "execution id")
+        self.query()
+        events = list(selectors.event_queryset(tenant_id=self.tenant_id).filter(execution_id=execution_id)
+                      .order_by("id"))
+        if not events:  # every execution has its created event; none means no such execution
+            selectors.execution_exists(tenant_id=self.tenant_id, execution_id=execution_id)
+        return self.ok([bodies.event_body(event) for event in events])
+
+
+class StepViewSet(ApiViewSet):
+    """The steps of one execution, in order."""
+
+    permission_by_action = {"create": CanWrite, "partial_update": CanWrite}
+
+    @extend_schema(
+        summary="The steps in order", responses={200: enveloped(serializers.StepOutputSerializer(many=True)),
+                                                 **errors(400, 401, 403, 404, 429)},
+    )
+    def list(self, request, execution_pk: str):
+        execution_id = self.path_uuid(execution_pk, "execution id")
+        self.query()
+        steps = list(selectors.step_queryset(tenant_id=self.tenant_id).filter(execution_id=execution_id)
+                     .order_by("position"))
+        if not steps:
+            selectors.execution_exists(tenant_id=self.tenant_id, execution_id=execution_id)
+        return self.ok([bodies.step_body(step) for step in steps])
+
+    @extend_schema(
+        summary="Add a step", request=serializers.StepCreateInputSerializer,
+        responses={201: enveloped(serializers.StepOutputSerializer), **errors(400, 401, 403, 404, 409, 413, 429)},
+    )
+    def create(self, request, execution_pk: str):
+        execution_id = self.path_uuid(execution_pk, "execution id")
+        self.query()
+        data = dict(self.validated(serializers.StepCreateInputSerializer))
+        step = services.step_create(tenant_id=self.tenant_id, execution_id=execution_id, **data)
+        location = f"{api_root(request)}/executions/{execution_id}/steps/{step.key}"
+        return self.created(bodies.step_body(step), location)
+
+    def _key(self, key: str) -> str:
+        if not serializers.STEP_KEY_PATTERN.match(key):
+            raise NotFound(f"No step {key!r}.")  # no such key can exist
+        return key
+
+    @extend_schema(
+        summary="One step", responses={200: enveloped(serializers.StepOutputSerializer),
+                                       **errors(400, 401, 403, 404, 429)},
+    )
+    def retrieve(self, request, execution_pk: str, pk: str):
+        execution_id = self.path_uuid(execution_pk, "execution id")
+        self.query()
+        step = selectors.step_get(tenant_id=self.tenant_id, execution_id=execution_id, key=self._key(pk))
+        return self.ok(bodies.step_body(step))
+
+    @extend_schema(
+        summary="Update a step", request=serializers.StepUpdateInputSerializer,
+        responses={200: enveloped(serializers.StepOutputSerializer), **errors(400, 401, 403, 404, 409, 413, 429)},
+    )
+    def partial_update(self, request, execution_pk: str, pk: str):
+        execution_id = self.path_uuid(execution_pk, "execution id")
+        self.query()
+        changes = self.validated(serializers.StepUpdateInputSerializer, partial=True)
+        step = services.step_update(tenant_id=self.tenant_id, execution_id=execution_id, key=self._key(pk),
+                                    changes=dict(changes))
+        return self.ok(bodies.step_body(step))
+
+
+class LogViewSet(ApiViewSet):
+    """The log lines of one execution, by sequence."""
+
+    permission_by_action = {"create": CanWrite}
+
+    @extend_schema(
+        summary="Log lines by sequence", parameters=[LogFilter, PAGE_SIZE_LOGS, CURSOR],
+        responses={200: paged(serializers.LogOutputSerializer), **errors(400, 401, 403, 404, 429)},
+    )
+    def list(self, request, execution_pk: str):
+        execution_id = self.path_uuid(execution_pk, "execution id")
+        queryset = LogFilter.apply(
+            request.query_params,
+            selectors.log_queryset(tenant_id=self.tenant_id).filter(execution_id=execution_id).order_by("sequence"),
+        )
+        page_size = self.page_size(DEFAULT_LOG_PAGE, MAX_LOG_PAGE)
+        selectors.execution_exists(tenant_id=self.tenant_id, execution_id=execution_id)
+        page = paginate_by_sequence(request, queryset, request.query_params.get("cursor"), page_size)
+        return self.paged([bodies.log_body(line) for line in page.items], page)
+
+    @extend_schema(
+        summary="Append a batch of log lines", request=serializers.LogsAppendInputSerializer,
+        responses={201: enveloped(serializers.LogsAppendedOutputSerializer),
+                   **errors(400, 401, 403, 404, 413, 429)},
+    )
+    def create(self, request, execution_pk: str):
+        execution_id = self.path_uuid(execution_pk, "execution id")
+        self.query()
+        data = self.validated(serializers.LogsAppendInputSerializer)
+        count, first, last = services.logs_append(tenant_id=self.tenant_id, execution_id=execution_id,
+                                                  entries=data["entries"])
+        location = f"{api_root(request)}/executions/{execution_id}/logs?after={first - 1}"
+        return self.created({"count": count, "first_sequence": first, "last_sequence": last}, location)
+
+
+class RuleViewSet(ApiViewSet):
+    """Automation rules."""
+
+    permission_by_action = {"create": CanWrite, "partial_update": CanWrite, "destroy": CanWrite}
+
+    def _location(self, rule_id) -> str:
+        return f"{api_root(self.request)}/rules/{rule_id}"
+
+    @extend_schema(
+        summary="List rules", parameters=[RuleFilter, PAGE_SIZE, CURSOR],
+        responses={200: paged(serializers.RuleOutputSerializer), **errors(400, 401, 403, 429)},
+    )
+    def list(self, request):
+        queryset = RuleFilter.apply(request.query_params,
+                                    selectors.rule_queryset(tenant_id=self.tenant_id).order_by("-created_at", "-id"))
+        page = paginate_newest_first(request, queryset, request.query_params.get("cursor"), self.page_size())
+        root = api_root(request)
+        return self.paged([bodies.rule_body(rule, root) for rule in page.items], page)
+
+    @extend_schema(
+        summary="Make a rule", request=serializers.RuleInputSerializer,
+        responses={201: enveloped(serializers.RuleOutputSerializer), **errors(400, 401, 403, 413, 429)},
+    )
+    def create(self, request):
+        self.query()
+        rule = services.rule_create(tenant_id=self.tenant_id, **self.validated(serializers.RuleInputSerializer))
+        return self.created(bodies.rule_body(rule, api_root(request)), self._location(rule.pk))
+
+    @extend_schema(
+        summary="One rule", responses={200: enveloped(serializers.RuleOutputSerializer),
+                                       **errors(400, 401, 403, 404, 429)},
+    )
+    def retrieve(self, request, pk: str):
+        rule_id = self.path_uuid(pk, "rule id")
+        self.query()
+        return self.ok(bodies.rule_body(selectors.rule_get(tenant_id=self.tenant_id, rule_id=rule_id),
+                                        api_root(request)))
+
+    @extend_schema(
+        summary="Change a rule", request=serializers.RuleInputSerializer,
+        responses={200: enveloped(serializers.RuleOutputSerializer), **errors(400, 401, 403, 404, 413, 429)},
+    )
+    def partial_update(self, request, pk: str):
+        rule_id = self.path_uuid(pk, "rule id")
+        self.query()
+        changes = self.validated(serializers.RuleInputSerializer, partial=True)
+        rule = services.rule_update(tenant_id=self.tenant_id, rule_id=rule_id, changes=dict(changes))
+        return self.ok(bodies.rule_body(rule, api_root(request)))
+
+    @extend_schema(summary="Delete a rule that has no executions",
+                   responses={204: None, **errors(400, 401, 403, 404, 409, 429)})
+    def destroy(self, request, pk: str):
+        rule_id = self.path_uuid(pk, "rule id")
+        self.query()
+        services.rule_delete(tenant_id=self.tenant_id, rule_id=rule_id)
+        return self.no_content()
+
+
+class RuleExecutionViewSet(ExecutionViewSet):
+    """The executions of one rule."""
+
+    @extend_schema(
+        summary="A rule's executions", parameters=[RuleExecutionFilter, PAGE_SIZE, CURSOR],
+        responses={200: paged(serializers.ExecutionItemOutputSerializer), **errors(400, 401, 403, 404, 429)},
+    )
+    def list(self, request, rule_pk: str):
+        rule_id = self.path_uuid(rule_pk, "rule id")
+        RuleExecutionFilter.parse(request.query_params)
+        self.page_size()
+        selectors.rule_get(tenant_id=self.tenant_id, rule_id=rule_id)
+        return self._list(RuleExecutionFilter,
+                          selectors.execution_list(tenant_id=self.tenant_id).filter(rule_id=rule_id))
+
+    @extend_schema(
+        summary="One execution of a rule", parameters=[EXPAND],
+        responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 429)},
+    )
+    def retrieve(self, request, rule_pk: str, pk: str):
+        rule_id = self.path_uuid(rule_pk, "rule id")
+        execution_id = self.path_uuid(pk, "execution id")
+        self.query(allowed=("expand",))
+        if not selectors.execution_queryset(tenant_id=self.tenant_id).filter(pk=execution_id, rule_id=rule_id).exists():
+            raise NotFound(f"No execution {execution_id} of rule {rule_id}.")
+        return super().retrieve(request, pk)
+

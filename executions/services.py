@@ -1,0 +1,324 @@
+"""Every change of rules, executions, steps and log lines: one transaction each, safe under
+concurrent callers. Views, admin actions and commands call these; nothing else writes."""
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from executions import selectors
+from executions.exceptions import Conflict, IdempotencyConflict, IllegalTransition, Invalid, NotFound, RuleDisabled
+from executions.lifecycle import EVENT_OF_STATUS, STEP_RAN, execution_can_move, step_can_move
+from executions.models import AutomationRule, Execution, ExecutionEvent, ExecutionLog, ExecutionStep
+
+S = Execution.Status
+COUNTERS = ("actions_total", "actions_successful", "actions_failed")
+RULE_VERSIONED_FIELDS = ("trigger", "actions", "timeout_seconds")
+
+
+# Rules
+
+
+def rule_create(*, tenant_id: UUID, name: str, trigger: str, actions: list | None = None, description: str = "",
+                timeout_seconds: int = 3600, is_enabled: bool = True) -> AutomationRule:
+    return AutomationRule.objects.create(
+        tenant_id=tenant_id, name=name, description=description, trigger=trigger, actions=actions or [],
+        timeout_seconds=timeout_seconds, is_enabled=is_enabled,
+    )
+
+
+@transaction.atomic
+def rule_update(*, tenant_id: UUID, rule_id: UUID, changes: dict) -> AutomationRule:
+    # Locked so that two concurrent edits each bump the version.
+    rule = selectors.rule_queryset(tenant_id=tenant_id).select_for_update().filter(pk=rule_id).first()
+    if rule is None:
+        raise NotFound(f"No rule {rule_id}.")
+    if any(field in changes and changes[field] != getattr(rule, field) for field in RULE_VERSIONED_FIELDS):
+        rule.version += 1
+    for field, value in changes.items():
+        setattr(rule, field, value)
+    rule.save()
+    return rule
+
+
+def rule_delete(*, tenant_id: UUID, rule_id: UUID) -> None:
+    in_use = Conflict("The rule has executions and cannot be deleted; disable it instead "
+                      "(PATCH it with is_enabled: false).")
+    try:
+        with transaction.atomic():
+            rule = selectors.rule_queryset(tenant_id=tenant_id).select_for_update().filter(pk=rule_id).first()
+            if rule is None:
+                raise NotFound(f"No rule {rule_id}.")
+            if Execution.objects.filter(rule_id=rule.pk).exists():
+                raise in_use
+            rule.delete()
+    except IntegrityError:
+        # An execution of it was started concurrently and committed first.
+        raise in_use from None
+
+
+# Executions
+
+
+def _record_event(execution: Execution, *, type: str, previous_status: str | None, actor: str,
+                  data: dict | None = None) -> ExecutionEvent:
+    return ExecutionEvent.objects.create(
+        tenant_id=execution.tenant_id, execution=execution, type=type, previous_status=previous_status,
+        status=execution.status, actor=actor, data=data or {},
+    )
+
+
+def _locked(*, tenant_id: UUID, execution_id: UUID) -> Execution:
+    # The row lock serialises every change of one execution: status moves, sequences, positions.
+    execution = selectors.execution_queryset(tenant_id=tenant_id).select_for_update().filter(pk=execution_id).first()
+    if execution is None:
+        raise NotFound(f"No execution {execution_id}.")
+    return execution
+
+
+def _move(execution: Execution, target: str, *, actor: str, now: datetime, data: dict | None = None) -> None:
+    """Moves a locked execution to `target`, stamping its timing and recording the event."""
+    previous = execution.status
+    execution.status = target
+    if target == S.RUNNING and execution.started_at is None:
+        execution.started_at = now
+    if target in Execution.FINAL:
+        execution.completed_at = now
+        if execution.started_at is not None:
+            execution.duration_ms = max(0, int((now - execution.started_at) / timedelta(milliseconds=1)))
+    _record_event(execution, type=EVENT_OF_STATUS[target], previous_status=previous, actor=actor, data=data)
+
+
+def _refuse_move(execution: Execution, target: str) -> None:
+    if execution.status in Execution.FINAL:
+        raise IllegalTransition(
+            f"The execution is {execution.status}, a final status, and can no longer change"
+            + ("; retry it instead." if execution.status in Execution.RETRYABLE else ".")
+        )
+    if not execution_can_move(execution.status, target):
+        raise IllegalTransition(f"An execution cannot move from {execution.status} to {target}.")
+
+
+def _find_by_idempotency_key(tenant_id: UUID, key: str) -> Execution | None:
+    return selectors.execution_queryset(tenant_id=tenant_id).filter(idempotency_key=key).first()
+
+
+def _repeat(existing: Execution, fingerprint: str) -> tuple[Execution, bool]:
+    if existing.request_fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            f"The idempotency key was already used with another body, for execution {existing.pk}; "
+            "use a new key for a new execution."
+        )
+    return existing, False
+
+
+def execution_start(*, tenant_id: UUID, actor: str, automation_rule_id: UUID, trigger_data: dict,
+                    execution_context: dict | None = None, triggered_by: str | None = None,
+                    external_ref: str | None = None, actions_total: int | None = None,
+                    idempotency_key: str | None = None, fingerprint: str = "") -> tuple[Execution, bool]:
+    """Starts a pending execution; returns (execution, created). A repeat of an idempotent start
+    returns the existing execution, also when the repeats race."""
+    if idempotency_key is not None:
+        existing = _find_by_idempotency_key(tenant_id, idempotency_key)
+        if existing is not None:
+            return _repeat(existing, fingerprint)
+    no_rule = Invalid("automation_rule_id names no rule of the tenant.",
+                      {"automation_rule_id": ["No rule of the tenant has this id."]})
+    try:
+        with transaction.atomic():
+            rule = selectors.rule_queryset(tenant_id=tenant_id).filter(pk=automation_rule_id).first()
+            if rule is None:
+                raise no_rule
+            if not rule.is_enabled:
+                raise RuleDisabled("The rule is disabled; enable it (is_enabled: true) to start executions.")
+            execution = Execution.objects.create(
+                tenant_id=tenant_id, rule=rule, rule_version=rule.version, trigger_data=trigger_data,
+                execution_context=execution_context or {}, triggered_by=triggered_by, external_ref=external_ref,
+                actions_total=len(rule.actions) if actions_total is None else actions_total,
+                idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+            )
+            _record_event(execution, type=ExecutionEvent.Type.CREATED, previous_status=None, actor=actor)
+    except IntegrityError:
+        # A concurrent start with the same key committed first, or the rule was deleted meanwhile.
+        existing = idempotency_key and _find_by_idempotency_key(tenant_id, idempotency_key)
+        if existing:
+            return _repeat(existing, fingerprint)
+        raise no_rule from None
+    return execution, True
+
+
+@transaction.atomic
+def execution_report(*, tenant_id: UUID, execution_id: UUID, actor: str, changes: dict) -> Execution:
+    """Applies an engine's progress report: a status move, counters, context and error."""
+    execution = _locked(tenant_id=tenant_id, execution_id=execution_id)
+    target = changes.get("status", execution.status)
+    if execution.status in Execution.FINAL or target != execution.status:
+        _refuse_move(execution, target)
+
+    errors: dict[str, list[str]] = {}
+    for counter in COUNTERS:
+        if counter in changes and changes[counter] < getattr(execution, counter):
+            errors[counter] = [f"Counters never decrease; it is {getattr(execution, counter)}."]
+    total, successful, failed = (changes.get(c, getattr(execution, c)) for c in COUNTERS)
+    if not errors and successful + failed > total:
+        errors["actions_successful"] = [
+            f"actions_successful + actions_failed ({successful} + {failed}) exceeds actions_total ({total})."
+        ]
+    if changes.get("failed_action_index") is not None and target != S.FAILED:
+        errors["failed_action_index"] = ["Only a failed execution has a failed action index."]
+    if errors:
+        raise Invalid(next(iter(errors.values()))[0], errors)
+
+    for field, value in changes.items():
+        if field != "status":
+            setattr(execution, field, value)
+    if target != execution.status:
+        _move(execution, target, actor=actor, now=timezone.now())
+    execution.save()
+    return execution
+
+
+def execution_retry(*, tenant_id: UUID, execution_id: UUID, actor: str,
+                    idempotency_key: str | None = None) -> tuple[Execution, bool]:
+    """Makes the next attempt of a failed, timed-out or cancelled execution; returns
+    (attempt, created). Repeating a retry with its Idempotency-Key returns the same attempt."""
+    with transaction.atomic():
+        # Locked so that concurrent retries queue here and all but the first find its attempt.
+        original = _locked(tenant_id=tenant_id, execution_id=execution_id)
+        existing = Execution.objects.filter(retry_of_id=original.pk).first()
+        if existing is not None:
+            if idempotency_key is not None and existing.retry_key == idempotency_key:
+                return existing, False
+            raise Conflict(f"The execution was already retried; its next attempt is {existing.pk}. "
+                           "Retry that attempt instead.")
+        if original.status not in Execution.RETRYABLE:
+            raise IllegalTransition(
+                f"Only a failed, timed-out or cancelled execution can be retried; this one is {original.status}."
+            )
+        rule = AutomationRule.objects.get(pk=original.rule_id)
+        if not rule.is_enabled:
+            raise RuleDisabled("The rule is disabled; enable it (is_enabled: true) to retry its executions.")
+        attempt = Execution.objects.create(
+            tenant_id=original.tenant_id, rule=rule, rule_version=rule.version, trigger_data=original.trigger_data,
+            execution_context=original.execution_context, triggered_by=original.triggered_by,
+            external_ref=original.external_ref, actions_total=len(rule.actions), attempt=original.attempt + 1,
+            retry_of=original, retry_key=idempotency_key,
+        )
+        _record_event(original, type=ExecutionEvent.Type.RETRIED, previous_status=original.status, actor=actor,
+                      data={"next_attempt": str(attempt.pk)})
+        _record_event(attempt, type=ExecutionEvent.Type.CREATED, previous_status=None, actor=actor)
+    return attempt, True
+
+
+@transaction.atomic
+def execution_cancel(*, tenant_id: UUID, execution_id: UUID, actor: str, reason: str | None = None) -> Execution:
+    execution = _locked(tenant_id=tenant_id, execution_id=execution_id)
+    if execution.status not in Execution.CANCELLABLE:
+        raise IllegalTransition(f"Only a pending or running execution can be cancelled; this one is "
+                                f"{execution.status}.")
+    _move(execution, S.CANCELLED, actor=actor, now=timezone.now(), data={"reason": reason})
+    execution.save()
+    return execution
+
+
+def executions_expire(*, now: datetime | None = None) -> list[UUID]:
+    """Moves to timeout every pending or running execution that outran its rule's timeout_seconds.
+
+    Each is its own transaction, re-checked under its row lock, so that it is safe beside the API."""
+    now = now or timezone.now()
+    candidates = Execution.objects.filter(status__in=Execution.CANCELLABLE).values_list(
+        "pk", "tenant_id", "started_at", "created_at", "rule__timeout_seconds"
+    )
+    expired = []
+    for pk, tenant_id, started_at, created_at, timeout_seconds in candidates.iterator():
+        if now - (started_at or created_at) <= timedelta(seconds=timeout_seconds):
+            continue
+        with transaction.atomic():
+            execution = _locked(tenant_id=tenant_id, execution_id=pk)
+            if execution.status not in Execution.CANCELLABLE:
+                continue  # moved on since it was read
+            _move(execution, S.TIMEOUT, actor="system", now=now)
+            execution.save()
+            expired.append(pk)
+    return expired
+
+
+# Steps
+
+
+def _stamp_step(step: ExecutionStep, *, now: datetime, given: dict) -> None:
+    """Stamps the timestamps the client did not give for the status the step is in."""
+    if step.status in STEP_RAN and step.started_at is None and "started_at" not in given:
+        step.started_at = now
+    if step.status in ExecutionStep.FINISHED and step.completed_at is None and "completed_at" not in given:
+        step.completed_at = now
+
+
+def _check_step_times(step: ExecutionStep) -> None:
+    if step.started_at and step.completed_at and step.completed_at < step.started_at:
+        raise Invalid("completed_at is before started_at.", {"completed_at": ["Must not be before started_at."]})
+
+
+def _refuse_final(execution: Execution) -> None:
+    if execution.status in Execution.FINAL:
+        raise Conflict(f"The execution is {execution.status}, a final status; its steps can no longer change.")
+
+
+@transaction.atomic
+def step_create(*, tenant_id: UUID, execution_id: UUID, key: str, **fields) -> ExecutionStep:
+    execution = _locked(tenant_id=tenant_id, execution_id=execution_id)
+    _refuse_final(execution)
+    if ExecutionStep.objects.filter(execution_id=execution.pk, key=key).exists():
+        raise Conflict(f"The step key {key!r} is already used in this execution; PATCH that step instead.")
+    step = ExecutionStep(tenant_id=tenant_id, execution=execution, key=key, position=execution.step_count, **fields)
+    _stamp_step(step, now=timezone.now(), given={f for f, v in fields.items() if v is not None})
+    _check_step_times(step)
+    step.save()
+    Execution.objects.filter(pk=execution.pk).update(step_count=F("step_count") + 1)
+    return step
+
+
+@transaction.atomic
+def step_update(*, tenant_id: UUID, execution_id: UUID, key: str, changes: dict) -> ExecutionStep:
+    execution = _locked(tenant_id=tenant_id, execution_id=execution_id)
+    step = selectors.step_get(tenant_id=tenant_id, execution_id=execution.pk, key=key)
+    _refuse_final(execution)
+    target = changes.get("status", step.status)
+    moved = target != step.status
+    if moved and not step_can_move(step.status, target):
+        raise IllegalTransition(f"A step cannot move from {step.status} to {target}.")
+    for field, value in changes.items():
+        setattr(step, field, value)
+    if moved:
+        _stamp_step(step, now=timezone.now(), given={f for f, v in changes.items() if v is not None})
+    _check_step_times(step)
+    step.save()
+    return step
+
+
+# Log lines
+
+
+@transaction.atomic
+def logs_append(*, tenant_id: UUID, execution_id: UUID, entries: list[dict]) -> tuple[int, int, int]:
+    """Appends a batch of lines in its order; returns (count, first_sequence, last_sequence)."""
+    # The row lock hands out each batch a contiguous range of sequences, so concurrent writers
+    # never share or skip one.
+    execution = _locked(tenant_id=tenant_id, execution_id=execution_id)
+    first = execution.log_count + 1
+    now = timezone.now()
+    ExecutionLog.objects.bulk_create(
+        [
+            ExecutionLog(tenant_id=tenant_id, execution_id=execution.pk, sequence=first + offset,
+                         timestamp=entry.get("timestamp") or now, level=entry.get("level", "info"),
+                         message=entry["message"], action_index=entry.get("action_index"),
+                         step_key=entry.get("step_key"), event_type=entry.get("event_type"),
+                         metadata=entry.get("metadata") or {})
+            for offset, entry in enumerate(entries)
+        ],
+        batch_size=500,
+    )
+    Execution.objects.filter(pk=execution.pk).update(log_count=F("log_count") + len(entries))
+    return len(entries), first, first + len(entries) - 1

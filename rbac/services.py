@@ -1,0 +1,83 @@
+"""Changes of roles, role assignments and API keys."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rbac.exceptions import RbacError
+from rbac.keys import key_generate, secret_digest
+from rbac.models import ApiKey, Permission, Role, RoleAssignment
+from tenants.models import Tenant
+
+
+def role_create(*, name: str, permissions: list[str]) -> Role:
+    unknown = sorted(set(permissions) - set(Permission.values))
+    if unknown:
+        raise RbacError(f"Unknown permission {unknown[0]!r}; known: {', '.join(Permission.values)}.")
+    try:
+        with transaction.atomic():
+            return Role.objects.create(name=name, permissions=sorted(set(permissions)))
+    except IntegrityError:
+        raise RbacError(f"A role named {name!r} already exists.") from None
+
+
+@transaction.atomic
+def role_assign(*, user, tenant: Tenant, role: Role, replace: bool = False) -> RoleAssignment:
+    """Gives `user` `role` in `tenant`. A different role already held is refused unless
+    `replace`, which changes the role of all the user's keys there (keys hold no role)."""
+    assignment = RoleAssignment.objects.select_for_update().filter(user=user, tenant=tenant).first()
+    if assignment is None:
+        return RoleAssignment.objects.create(user=user, tenant=tenant, role=role)
+    if assignment.role_id != role.pk:
+        if not replace:
+            raise RbacError(
+                f"{user.get_username()} already holds the role {assignment.role.name!r} in {tenant.slug}; "
+                "pass --replace-role to change it (for all of the user's keys there)."
+            )
+        assignment.role = role
+        assignment.save(update_fields=["role"])
+    return assignment
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A new key: `key` is the only copy of the secret, shown once."""
+
+    api_key: ApiKey
+    key: str
+
+
+@transaction.atomic
+def api_key_create(*, username: str, tenant: Tenant, role: Role, replace_role: bool = False,
+                   expires_in_days: int | None = None, usage_limit: int | None = None,
+                   name: str = "") -> IssuedKey:
+    if expires_in_days is not None and expires_in_days <= 0:
+        raise RbacError("--expires-in must be a positive number of days.")
+    if usage_limit is not None and usage_limit <= 0:
+        raise RbacError("--usage-limit must be positive.")
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    role_assign(user=user, tenant=tenant, role=role, replace=replace_role)
+    for _ in range(5):  # a prefix collision is rare; try another
+        key, prefix, secret = key_generate()
+        if not ApiKey.objects.filter(prefix=prefix).exists():
+            break
+    api_key = ApiKey.objects.create(
+        prefix=prefix, digest=secret_digest(secret), name=name, user=user, tenant=tenant,
+        expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+        usage_limit=usage_limit,
+    )
+    return IssuedKey(api_key, key)
+
+
+def api_key_revoke(*, prefix: str) -> ApiKey:
+    with transaction.atomic():
+        api_key = ApiKey.objects.select_for_update().filter(prefix=prefix).first()
+        if api_key is None:
+            raise RbacError(f"No API key with prefix {prefix!r}.")
+        if api_key.revoked_at is None:
+            api_key.revoked_at = timezone.now()
+            api_key.save(update_fields=["revoked_at"])
+    return api_key
