@@ -2,6 +2,8 @@
 
 import json
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.uuids import parse_uuid
@@ -63,6 +65,7 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+@extend_schema_field(OpenApiTypes.UUID)
 class StrictUuidField(serializers.Field):
     default_error_messages = {"invalid": "Must be a UUID in its canonical hyphenated form."}
 

@@ -27,7 +27,9 @@ def describe_problems(result, generator, request, public):
         "schema": {"type": "string", "format": "uuid"},
         "description": "The key's own tenant (optional); any other is 403.",
     }
-    for path, operations in result.get("paths", {}).items():
+    # Routes accept an optional trailing slash; the contract writes paths without one.
+    result["paths"] = {path.rstrip("/"): operations for path, operations in result.get("paths", {}).items()}
+    for operations in result["paths"].values():
         for operation in operations.values():
             operation.setdefault("parameters", []).append(tenant_header)
     return result

@@ -186,12 +186,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "ApiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
-        }
+    "ENUM_NAME_OVERRIDES": {
+        "ExecutionStatus": "executions.models.Execution.Status",
+        "StepStatus": "executions.models.ExecutionStep.Status",
+        "LogLevel": "executions.models.ExecutionLog.Level",
+        "EventType": "executions.models.ExecutionEvent.Type",
     },
-    "SECURITY": [{"ApiKey": []}],
     "SERVE_AUTHENTICATION": [],
     "PREPROCESSING_HOOKS": ["config.schema.only_public_paths"],
     "POSTPROCESSING_HOOKS": [

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from config import health, problems
 
@@ -8,7 +9,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     re_path(r"^healthz/?$", health.healthz, name="healthz"),
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
-    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    # The schema view picks YAML or JSON by Accept or ?format=, unlike the API.
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(content_negotiation_class=DefaultContentNegotiation),
+            name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/automation/", include("executions.api.urls")),
     # Anything else under /api/ is a problem+json 404, also with DEBUG on.

@@ -9,7 +9,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from executions import selectors
-from executions.exceptions import Conflict, IdempotencyConflict, IllegalTransition, Invalid, NotFound, RuleDisabled
+from executions.exceptions import (
+    Conflict,
+    IdempotencyConflict,
+    IllegalTransition,
+    Invalid,
+    NotFound,
+    RuleDisabled,
+)
 from executions.lifecycle import EVENT_OF_STATUS, STEP_RAN, execution_can_move, step_can_move
 from executions.models import AutomationRule, Execution, ExecutionEvent, ExecutionLog, ExecutionStep
 

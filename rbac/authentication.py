@@ -4,6 +4,7 @@ from uuid import UUID
 
 from django.db.models import F, JSONField, OuterRef, Q, Subquery
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
@@ -103,3 +104,14 @@ class ApiKeyAuthentication(BaseAuthentication):
         if named != tenant_id:
             # One answer whether that tenant exists or not, so tenants cannot be enumerated.
             raise PermissionDenied(OTHER_TENANT)
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """Documents ApiKeyAuthentication in the OpenAPI schema."""
+
+    target_class = ApiKeyAuthentication
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "x-api-key",
+                "description": "ak_<8-character prefix>_<secret>; a key acts only in its own tenant."}

@@ -14,6 +14,13 @@ class Permission(models.TextChoices):
 class Role(models.Model):
     """A named set of permission codes; four are built in."""
 
+    BUILTIN = {
+        "viewer": [Permission.READ],
+        "writer": [Permission.READ, Permission.WRITE],
+        "operator": [Permission.READ, Permission.EXECUTE],
+        "admin": [Permission.READ, Permission.WRITE, Permission.EXECUTE],
+    }
+
     name = models.CharField(max_length=100, unique=True)
     # A list of Permission codes. Kept on the row so that the key lookup fetches a caller's
     # permissions in the same single query.

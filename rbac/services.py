@@ -13,6 +13,18 @@ from rbac.models import ApiKey, Permission, Role, RoleAssignment
 from tenants.models import Tenant
 
 
+def role_get(*, name: str) -> Role:
+    """A role by name; the built-in ones are made again if missing (a flushed test database)."""
+    role = Role.objects.filter(name=name).first()
+    if role is None and name in Role.BUILTIN:
+        role, _ = Role.objects.get_or_create(
+            name=name, defaults={"permissions": [str(p) for p in Role.BUILTIN[name]], "is_builtin": True}
+        )
+    if role is None:
+        raise RbacError(f"No role named {name!r}.")
+    return role
+
+
 def role_create(*, name: str, permissions: list[str]) -> Role:
     unknown = sorted(set(permissions) - set(Permission.values))
     if unknown:

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from executions import services
 from executions.models import AutomationRule, Execution
-from rbac.models import Role
-from rbac.services import IssuedKey, api_key_create
+from rbac.services import IssuedKey, api_key_create, role_get
 from tenants.models import Tenant
 
 API = "/api/v1/automation"
@@ -20,7 +19,7 @@ def make_tenant(*, name: str = "Acme", slug: str | None = None) -> Tenant:
 
 
 def make_key(*, tenant: Tenant, role: str = "admin", username: str = "alice", **options) -> IssuedKey:
-    return api_key_create(username=username, tenant=tenant, role=Role.objects.get(name=role), **options)
+    return api_key_create(username=username, tenant=tenant, role=role_get(name=role), **options)
 
 
 def make_rule(*, tenant: Tenant, **overrides) -> AutomationRule:

@@ -32,15 +32,47 @@ def _name(serializer) -> str:
     return base.replace("OutputSerializer", "") + ("List" if child is not None else "")
 
 
+_inline: dict[str, serializers.Serializer] = {}
+
+
+def _once(name: str, fields) -> serializers.Serializer:
+    # One serializer per component name: the schema refuses two of the same name.
+    if name not in _inline:
+        _inline[name] = inline_serializer(name=name, fields=fields())
+    return _inline[name]
+
+
 def enveloped(serializer):
-    return inline_serializer(name=f"{_name(serializer)}Envelope", fields={"data": serializer})
+    return _once(f"{_name(serializer)}Envelope", lambda: {"data": serializer})
 
 
 def paged(serializer_class):
-    return inline_serializer(
-        name=f"{_name(serializer_class)}Page",
-        fields={"data": serializer_class(many=True), "pagination": PaginationSerializer()},
-    )
+    return _once(f"{_name(serializer_class)}Page",
+                 lambda: {"data": serializer_class(many=True), "pagination": PaginationSerializer()})
+
+
+FILTER_TYPES = {
+    "MultipleChoiceFilter": OpenApiTypes.STR,
+    "UuidFilter": OpenApiTypes.UUID,
+    "IsoDateTimeFilter": OpenApiTypes.DATETIME,
+    "NumberFilter": OpenApiTypes.INT,
+    "BooleanFilter": OpenApiTypes.BOOL,
+    "CharFilter": OpenApiTypes.STR,
+}
+
+
+def filter_parameters(filterset_class) -> list[OpenApiParameter]:
+    """The query parameters of a StrictFilterSet, for the schema."""
+    parameters = []
+    for name, field in filterset_class.base_filters.items():
+        if field is None:
+            continue
+        choices = [value for value, _ in getattr(field, "extra", {}).get("choices", [])] or None
+        many = name in filterset_class.multi_value
+        description = "Repeatable or comma-separated." if many else ""
+        parameters.append(OpenApiParameter(name, FILTER_TYPES[type(field).__name__], enum=choices,
+                                           description=description))
+    return parameters
 
 
 ERROR_WHEN = {

@@ -12,13 +12,14 @@ from executions.api.filters import ExecutionFilter, LogFilter, RuleExecutionFilt
 from executions.api.links import api_root
 from executions.api.pagination import paginate_by_sequence, paginate_newest_first
 from executions.api.schema import (
+    CURSOR,
     EXPAND,
     IDEMPOTENCY_KEY,
     PAGE_SIZE,
     PAGE_SIZE_LOGS,
-    CURSOR,
     enveloped,
     errors,
+    filter_parameters,
     paged,
 )
 from executions.exceptions import NotFound
@@ -58,7 +59,7 @@ class ExecutionViewSet(ApiViewSet):
         return key
 
     @extend_schema(
-        summary="List executions", parameters=[ExecutionFilter, PAGE_SIZE, CURSOR],
+        summary="List executions", parameters=[*filter_parameters(ExecutionFilter), PAGE_SIZE, CURSOR],
         responses={200: paged(serializers.ExecutionItemOutputSerializer), **errors(400, 401, 403, 429)},
     )
     def list(self, request):
@@ -183,8 +184,8 @@ class StepViewSet(ApiViewSet):
         summary="The steps in order", responses={200: enveloped(serializers.StepOutputSerializer(many=True)),
                                                  **errors(400, 401, 403, 404, 429)},
     )
-    def list(self, request, execution_pk: str):
-        execution_id = self.path_uuid(execution_pk, "execution id")
+    def list(self, request, execution_id: str):
+        execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
         steps = list(selectors.step_queryset(tenant_id=self.tenant_id).filter(execution_id=execution_id)
                      .order_by("position"))
@@ -196,8 +197,8 @@ class StepViewSet(ApiViewSet):
         summary="Add a step", request=serializers.StepCreateInputSerializer,
         responses={201: enveloped(serializers.StepOutputSerializer), **errors(400, 401, 403, 404, 409, 413, 429)},
     )
-    def create(self, request, execution_pk: str):
-        execution_id = self.path_uuid(execution_pk, "execution id")
+    def create(self, request, execution_id: str):
+        execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
         data = dict(self.validated(serializers.StepCreateInputSerializer))
         step = services.step_create(tenant_id=self.tenant_id, execution_id=execution_id, **data)
@@ -213,21 +214,21 @@ class StepViewSet(ApiViewSet):
         summary="One step", responses={200: enveloped(serializers.StepOutputSerializer),
                                        **errors(400, 401, 403, 404, 429)},
     )
-    def retrieve(self, request, execution_pk: str, pk: str):
-        execution_id = self.path_uuid(execution_pk, "execution id")
+    def retrieve(self, request, execution_id: str, key: str):
+        execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
-        step = selectors.step_get(tenant_id=self.tenant_id, execution_id=execution_id, key=self._key(pk))
+        step = selectors.step_get(tenant_id=self.tenant_id, execution_id=execution_id, key=self._key(key))
         return self.ok(bodies.step_body(step))
 
     @extend_schema(
         summary="Update a step", request=serializers.StepUpdateInputSerializer,
         responses={200: enveloped(serializers.StepOutputSerializer), **errors(400, 401, 403, 404, 409, 413, 429)},
     )
-    def partial_update(self, request, execution_pk: str, pk: str):
-        execution_id = self.path_uuid(execution_pk, "execution id")
+    def partial_update(self, request, execution_id: str, key: str):
+        execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
         changes = self.validated(serializers.StepUpdateInputSerializer, partial=True)
-        step = services.step_update(tenant_id=self.tenant_id, execution_id=execution_id, key=self._key(pk),
+        step = services.step_update(tenant_id=self.tenant_id, execution_id=execution_id, key=self._key(key),
                                     changes=dict(changes))
         return self.ok(bodies.step_body(step))
 
@@ -238,11 +239,11 @@ class LogViewSet(ApiViewSet):
     permission_by_action = {"create": CanWrite}
 
     @extend_schema(
-        summary="Log lines by sequence", parameters=[LogFilter, PAGE_SIZE_LOGS, CURSOR],
+        summary="Log lines by sequence", parameters=[*filter_parameters(LogFilter), PAGE_SIZE_LOGS, CURSOR],
         responses={200: paged(serializers.LogOutputSerializer), **errors(400, 401, 403, 404, 429)},
     )
-    def list(self, request, execution_pk: str):
-        execution_id = self.path_uuid(execution_pk, "execution id")
+    def list(self, request, execution_id: str):
+        execution_id = self.path_uuid(execution_id, "execution id")
         queryset = LogFilter.apply(
             request.query_params,
             selectors.log_queryset(tenant_id=self.tenant_id).filter(execution_id=execution_id).order_by("sequence"),
@@ -257,8 +258,8 @@ class LogViewSet(ApiViewSet):
         responses={201: enveloped(serializers.LogsAppendedOutputSerializer),
                    **errors(400, 401, 403, 404, 413, 429)},
     )
-    def create(self, request, execution_pk: str):
-        execution_id = self.path_uuid(execution_pk, "execution id")
+    def create(self, request, execution_id: str):
+        execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
         data = self.validated(serializers.LogsAppendInputSerializer)
         count, first, last = services.logs_append(tenant_id=self.tenant_id, execution_id=execution_id,
@@ -276,7 +277,7 @@ class RuleViewSet(ApiViewSet):
         return f"{api_root(self.request)}/rules/{rule_id}"
 
     @extend_schema(
-        summary="List rules", parameters=[RuleFilter, PAGE_SIZE, CURSOR],
+        summary="List rules", parameters=[*filter_parameters(RuleFilter), PAGE_SIZE, CURSOR],
         responses={200: paged(serializers.RuleOutputSerializer), **errors(400, 401, 403, 429)},
     )
     def list(self, request):
@@ -329,11 +330,11 @@ class RuleExecutionViewSet(ExecutionViewSet):
     """The executions of one rule."""
 
     @extend_schema(
-        summary="A rule's executions", parameters=[RuleExecutionFilter, PAGE_SIZE, CURSOR],
+        summary="A rule's executions", parameters=[*filter_parameters(RuleExecutionFilter), PAGE_SIZE, CURSOR],
         responses={200: paged(serializers.ExecutionItemOutputSerializer), **errors(400, 401, 403, 404, 429)},
     )
-    def list(self, request, rule_pk: str):
-        rule_id = self.path_uuid(rule_pk, "rule id")
+    def list(self, request, rule_id: str):
+        rule_id = self.path_uuid(rule_id, "rule id")
         RuleExecutionFilter.parse(request.query_params)
         self.page_size()
         selectors.rule_get(tenant_id=self.tenant_id, rule_id=rule_id)
@@ -344,8 +345,8 @@ class RuleExecutionViewSet(ExecutionViewSet):
         summary="One execution of a rule", parameters=[EXPAND],
         responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 429)},
     )
-    def retrieve(self, request, rule_pk: str, pk: str):
-        rule_id = self.path_uuid(rule_pk, "rule id")
+    def retrieve(self, request, rule_id: str, pk: str):
+        rule_id = self.path_uuid(rule_id, "rule id")
         execution_id = self.path_uuid(pk, "execution id")
         self.query(allowed=("expand",))
         if not selectors.execution_queryset(tenant_id=self.tenant_id).filter(pk=execution_id, rule_id=rule_id).exists():
