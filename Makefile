@@ -37,6 +37,7 @@ schema: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 
 bench: install
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(PY) benchmarks/run.py
 
 clean:

@@ -16,7 +16,6 @@ class Command(BaseCommand):
     """A command that prints prose, or one JSON object with --json."""
 
     def create_parser(self, prog_name, subcommand, **kwargs):
-        kwargs.setdefault("called_from_command_line", getattr(self, "_called_from_command_line", False))
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         parser.__class__ = OneLineParser
         parser.add_argument("--json", action="store_true", help="Print one JSON object instead of prose.")

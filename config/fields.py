@@ -81,7 +81,8 @@ class StrictUuidField(serializers.Field):
 
 class JsonField(serializers.JSONField):
     """Any JSON value without NUL characters (PostgreSQL's jsonb refuses them), optionally an
-    object, optionally at most `max_bytes` when written as JSON."""
+    object, optionally at most `max_bytes` when written as compact JSON (no spaces: the size
+    does not depend on how a client or the server lays it out)."""
 
     default_error_messages = {
         "not_object": "Must be a JSON object.",
@@ -100,7 +101,9 @@ class JsonField(serializers.JSONField):
         nul = find_nul(data)
         if nul is not None:
             self.fail("nul", path=nul or "the value")
-        if self.max_bytes is not None and len(json.dumps(data, ensure_ascii=False).encode()) > self.max_bytes:
+        if self.max_bytes is not None and len(
+            json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        ) > self.max_bytes:
             self.fail("too_large", max_bytes=self.max_bytes)
         return data
 

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from config.problems import problem_response
 
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}\Z")  # \Z: "$" would also match before a final newline
 
 
 class RequestIdMiddleware:

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -89,8 +90,11 @@ def flatten_errors(detail, path: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = "body" if key == "non_field_errors" and not path else str(key)
-            flat.update(flatten_errors(value, f"{path}.{name}" if path else name))
+            if key == "non_field_errors":  # an error of the object itself: named by its own path
+                child = path or "body"
+            else:
+                child = f"{path}.{key}" if path else str(key)
+            flat.update(flatten_errors(value, child))
     elif isinstance(detail, list) and detail and all(not isinstance(item, (dict, list)) for item in detail):
         flat[path or "body"] = [str(item) for item in detail]
     elif isinstance(detail, list):
@@ -162,6 +166,9 @@ def exception_handler(exc, context) -> Response | None:
     return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
+# Exempt: a POST to an unknown API path is a 404 problem, not CSRF's HTML 403 (API clients send no
+# CSRF token; the API's own views are exempt through DRF).
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     return problem_response(request, "not-found", f"No endpoint at {request.path}.")
 

@@ -58,11 +58,24 @@ def execution_get(*, tenant_id: UUID, execution_id: UUID, with_rule: bool = Fals
     return execution
 
 
+# Log lines are read as plain rows in this column order (bodies.log_row_body shapes them): the
+# detail and the log list read hundreds per request, and model instances cost most of the time.
+LOG_COLUMNS = ("sequence", "timestamp", "level", "message", "action_index", "step_key", "event_type", "metadata")
+
+
+def log_rows(*, tenant_id: UUID, execution_id: UUID) -> QuerySet:
+    """An execution's log lines as LOG_COLUMNS tuples, by sequence."""
+    return (
+        log_queryset(tenant_id=tenant_id).filter(execution_id=execution_id).order_by("sequence")
+        .values_list(*LOG_COLUMNS)
+    )
+
+
 @dataclass(frozen=True)
 class ExecutionDetail:
     execution: Execution
     steps: list[ExecutionStep]
-    logs: list[ExecutionLog]
+    logs: list[tuple]  # LOG_COLUMNS rows, ascending
     logs_truncated: bool
 
 
@@ -71,9 +84,7 @@ def execution_detail(*, tenant_id: UUID, execution_id: UUID, with_rule: bool = F
     execution = execution_get(tenant_id=tenant_id, execution_id=execution_id, with_rule=with_rule)
     steps = list(step_queryset(tenant_id=tenant_id).filter(execution_id=execution.pk).order_by("position"))
     limit = settings.EXECUTION_LOG_LIMIT
-    newest = list(
-        log_queryset(tenant_id=tenant_id).filter(execution_id=execution.pk).order_by("-sequence")[: limit + 1]
-    )
+    newest = list(log_rows(tenant_id=tenant_id, execution_id=execution.pk).order_by("-sequence")[: limit + 1])
     return ExecutionDetail(execution, steps, newest[:limit][::-1], len(newest) > limit)
 
 
@@ -87,3 +98,9 @@ def step_get(*, tenant_id: UUID, execution_id: UUID, key: str) -> ExecutionStep:
 def execution_exists(*, tenant_id: UUID, execution_id: UUID) -> None:
     if not execution_queryset(tenant_id=tenant_id).filter(pk=execution_id).exists():
         raise NotFound(f"No execution {execution_id}.")
+
+
+def execution_find(*, execution_id: UUID) -> Execution | None:
+    """The execution with this id in whichever tenant holds it, for staff tools (`show_execution`)
+    that are not acting for a tenant; with its rule and tenant. Never use it for an API request."""
+    return Execution.objects.select_related("rule", "tenant").filter(pk=execution_id).first()

@@ -100,8 +100,9 @@ def _move(execution: Execution, target: str, *, actor: str, now: datetime, data:
 
 def _refuse_move(execution: Execution, target: str) -> None:
     if execution.status in Execution.FINAL:
+        requested = f" (requested: {target})" if target != execution.status else ""
         raise IllegalTransition(
-            f"The execution is {execution.status}, a final status, and can no longer change"
+            f"The execution is {execution.status}, a final status, and can no longer change{requested}"
             + ("; retry it instead." if execution.status in Execution.RETRYABLE else ".")
         )
     if not execution_can_move(execution.status, target):
@@ -246,6 +247,8 @@ def executions_expire(*, now: datetime | None = None) -> list[UUID]:
             execution = _locked(tenant_id=tenant_id, execution_id=pk)
             if execution.status not in Execution.CANCELLABLE:
                 continue  # moved on since it was read
+            if now - (execution.started_at or created_at) <= timedelta(seconds=timeout_seconds):
+                continue  # started running since it was read: its time counts from that start
             _move(execution, S.TIMEOUT, actor="system", now=now)
             execution.save()
             expired.append(pk)
@@ -256,8 +259,9 @@ def executions_expire(*, now: datetime | None = None) -> list[UUID]:
 
 
 def _stamp_step(step: ExecutionStep, *, now: datetime, given: dict) -> None:
-    """Stamps the timestamps the client did not give for the status the step is in."""
-    if step.status in STEP_RAN and step.started_at is None and "started_at" not in given:
+    """Stamps the timestamps the client did not give for the status the step is in. A step the
+    client reports with its end only keeps no start: `now` would be a start after its end."""
+    if step.status in STEP_RAN and step.started_at is None and not {"started_at", "completed_at"} & given:
         step.started_at = now
     if step.status in ExecutionStep.FINISHED and step.completed_at is None and "completed_at" not in given:
         step.completed_at = now

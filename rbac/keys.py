@@ -8,7 +8,7 @@ import string
 
 from django.conf import settings
 
-KEY_FORMAT = re.compile(r"^ak_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{32,512})$")
+KEY_FORMAT = re.compile(r"^ak_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{32,512})\Z")
 PREFIX_ALPHABET = string.ascii_letters + string.digits
 
 

@@ -5,7 +5,7 @@ rows, one per resource, so that every read is shaped in one place (and fast). Th
 from datetime import UTC, datetime
 
 from executions.api.links import execution_links, rule_links
-from executions.models import AutomationRule, Execution, ExecutionEvent, ExecutionLog, ExecutionStep
+from executions.models import AutomationRule, Execution, ExecutionEvent, ExecutionStep
 from executions.selectors import ExecutionDetail
 
 
@@ -46,16 +46,18 @@ def step_body(step: ExecutionStep) -> dict:
     }
 
 
-def log_body(line: ExecutionLog) -> dict:
+def log_row_body(row: tuple) -> dict:
+    """A log line from a selectors.LOG_COLUMNS row."""
+    sequence, timestamp, level, message, action_index, step_key, event_type, metadata = row
     return {
-        "sequence": line.sequence,
-        "timestamp": iso(line.timestamp),
-        "level": line.level,
-        "message": line.message,
-        "action_index": line.action_index,
-        "step_key": line.step_key,
-        "event_type": line.event_type,
-        "metadata": line.metadata,
+        "sequence": sequence,
+        "timestamp": iso(timestamp),
+        "level": level,
+        "message": message,
+        "action_index": action_index,
+        "step_key": step_key,
+        "event_type": event_type,
+        "metadata": metadata,
     }
 
 
@@ -120,7 +122,7 @@ def execution_body(detail: ExecutionDetail, root: str, *, with_rule: bool = Fals
     body = execution_item_body(execution, root)
     links = body.pop("_links")
     before, after = previous_step(detail.steps), next_step(detail.steps, execution)
-    body["logs"] = [log_body(line) for line in detail.logs]
+    body["logs"] = [log_row_body(row) for row in detail.logs]
     body["logs_truncated"] = detail.logs_truncated
     body["steps"] = [step_body(step) for step in detail.steps]
     body["previous_step"] = None if before is None else step_body(before)

@@ -1,8 +1,11 @@
 """Query parameters of the list endpoints, on django-filter, made strict: an unknown parameter,
 an empty value or an invalid one is a 400 naming it (django-filter alone ignores them)."""
 
+from datetime import UTC
+
 import django_filters
 from django import forms
+from django_filters.fields import IsoDateTimeField
 from django.http import QueryDict
 
 from config.fields import MAX_INT
@@ -34,6 +37,26 @@ class StrictBooleanFormField(forms.Field):
         if value not in ("true", "false"):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return value == "true"
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time with any offset, as UTC; one that falls off the calendar in UTC (year 1
+    with a positive offset, 9999 with a negative one) is refused, not a 500 in the query."""
+
+    default_error_messages = {"overflow": "Must be a time from year 1 to 9999 in UTC."}
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["overflow"], code="overflow") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class UuidFilter(django_filters.Filter):
@@ -99,10 +122,10 @@ class ExecutionFilter(StrictFilterSet):
 
     status = django_filters.MultipleChoiceFilter(choices=Execution.Status.choices)
     automation_rule_id = UuidFilter(field_name="rule_id")
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
-    completed_after = django_filters.IsoDateTimeFilter(field_name="completed_at", lookup_expr="gte")
-    completed_before = django_filters.IsoDateTimeFilter(field_name="completed_at", lookup_expr="lt")
+    started_after = UtcDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = UtcDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    completed_after = UtcDateTimeFilter(field_name="completed_at", lookup_expr="gte")
+    completed_before = UtcDateTimeFilter(field_name="completed_at", lookup_expr="lt")
     min_duration_ms = _integer_filter("duration_ms", "gte")
     max_duration_ms = _integer_filter("duration_ms", "lte")
     triggered_by = django_filters.CharFilter()

@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
@@ -57,6 +57,10 @@ def paginate_newest_first(request, queryset: QuerySet, cursor: str | None, page_
             raise _invalid() from None
         if pk is None or created_at.tzinfo is None:
             raise _invalid()
+        try:
+            created_at = created_at.astimezone(UTC)
+        except OverflowError:  # off the calendar in UTC: no row is there
+            raise _invalid() from None
         if direction == "n":
             queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
         else:
@@ -81,7 +85,7 @@ def paginate_newest_first(request, queryset: QuerySet, cursor: str | None, page_
 
 
 def paginate_by_sequence(request, queryset: QuerySet, cursor: str | None, page_size: int) -> Page:
-    """Pages of log lines in ascending sequence."""
+    """Pages of log line rows (tuples whose first item is the sequence) in ascending sequence."""
     direction = "n"
     if cursor:
         direction, position = _decode(cursor)
@@ -100,6 +104,6 @@ def paginate_by_sequence(request, queryset: QuerySet, cursor: str | None, page_s
     has_previous = bool(cursor) and bool(rows) if direction == "n" else more
     return Page(
         rows,
-        _url(request, _encode("n", [rows[-1].sequence])) if rows and has_next else None,
-        _url(request, _encode("p", [rows[0].sequence])) if rows and has_previous else None,
+        _url(request, _encode("n", [rows[-1][0]])) if rows and has_next else None,
+        _url(request, _encode("p", [rows[0][0]])) if rows and has_previous else None,
     )

@@ -1,10 +1,12 @@
 """OpenAPI pieces shared by the views: envelopes, problem responses, common parameters."""
 
+import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 from config.problems import KINDS
+from executions.api.filters import BooleanFilter, UuidFilter
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -51,14 +53,12 @@ def paged(serializer_class):
                  lambda: {"data": serializer_class(many=True), "pagination": PaginationSerializer()})
 
 
-FILTER_TYPES = {
-    "MultipleChoiceFilter": OpenApiTypes.STR,
-    "UuidFilter": OpenApiTypes.UUID,
-    "IsoDateTimeFilter": OpenApiTypes.DATETIME,
-    "NumberFilter": OpenApiTypes.INT,
-    "BooleanFilter": OpenApiTypes.BOOL,
-    "CharFilter": OpenApiTypes.STR,
-}
+FILTER_TYPES = (
+    (django_filters.IsoDateTimeFilter, OpenApiTypes.DATETIME),
+    (django_filters.NumberFilter, OpenApiTypes.INT),
+    (UuidFilter, OpenApiTypes.UUID),
+    (BooleanFilter, OpenApiTypes.BOOL),
+)
 
 
 def filter_parameters(filterset_class) -> list[OpenApiParameter]:
@@ -70,8 +70,8 @@ def filter_parameters(filterset_class) -> list[OpenApiParameter]:
         choices = [value for value, _ in getattr(field, "extra", {}).get("choices", [])] or None
         many = name in filterset_class.multi_value
         description = "Repeatable or comma-separated." if many else ""
-        parameters.append(OpenApiParameter(name, FILTER_TYPES[type(field).__name__], enum=choices,
-                                           description=description))
+        kind = next((kind for cls, kind in FILTER_TYPES if isinstance(field, cls)), OpenApiTypes.STR)
+        parameters.append(OpenApiParameter(name, kind, enum=choices, description=description))
     return parameters
 
 

@@ -14,7 +14,7 @@ from config.fields import (
 )
 from executions.models import Execution, ExecutionEvent, ExecutionLog, ExecutionStep
 
-STEP_KEY = r"^[A-Za-z0-9_.:-]{1,100}$"
+STEP_KEY = r"^[A-Za-z0-9_.:-]{1,100}\Z"  # \Z, not $: "$" also matches before a final newline
 STEP_KEY_PATTERN = re.compile(STEP_KEY)
 MESSAGE_MAX_BYTES = 8 * 1024
 METADATA_MAX_BYTES = 16 * 1024
@@ -30,6 +30,20 @@ def _text(max_length: int | None = None, **kwargs) -> StrictCharField:
 # Input
 
 
+class StepKeyField(serializers.RegexField):
+    """A step key: a JSON string that matches STEP_KEY whole, as sent (not a number, not trimmed,
+    no trailing newline, which `$` would let through)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(STEP_KEY, max_length=100, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not STEP_KEY_PATTERN.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ActionSerializer(serializers.Serializer):
     """One action of a rule: an object with at least a `type`."""
 
@@ -38,6 +52,8 @@ class ActionSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             raise serializers.ValidationError("Must be an object with a type.")
+        if "type" not in data:  # a PATCH's `partial` reaches nested serializers and skips `required`
+            raise serializers.ValidationError({"type": [self.fields["type"].error_messages["required"]]})
         super().to_internal_value(data)
         return JsonField(object_only=True).run_validation(data)  # kept whole, other keys too
 
@@ -73,7 +89,7 @@ class ExecutionReportInputSerializer(StrictSerializer):
 
 
 class StepCreateInputSerializer(StrictSerializer):
-    key = serializers.RegexField(STEP_KEY, max_length=100)
+    key = StepKeyField()
     name = StrictCharField(max_length=255, required=False, allow_blank=True)
     type = StrictCharField(max_length=100, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=ExecutionStep.Status.choices, required=False)

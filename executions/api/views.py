@@ -244,14 +244,12 @@ class LogViewSet(ApiViewSet):
     )
     def list(self, request, execution_id: str):
         execution_id = self.path_uuid(execution_id, "execution id")
-        queryset = LogFilter.apply(
-            request.query_params,
-            selectors.log_queryset(tenant_id=self.tenant_id).filter(execution_id=execution_id).order_by("sequence"),
-        )
+        queryset = LogFilter.apply(request.query_params,
+                                   selectors.log_rows(tenant_id=self.tenant_id, execution_id=execution_id))
         page_size = self.page_size(DEFAULT_LOG_PAGE, MAX_LOG_PAGE)
         selectors.execution_exists(tenant_id=self.tenant_id, execution_id=execution_id)
         page = paginate_by_sequence(request, queryset, request.query_params.get("cursor"), page_size)
-        return self.paged([bodies.log_body(line) for line in page.items], page)
+        return self.paged([bodies.log_row_body(row) for row in page.items], page)
 
     @extend_schema(
         summary="Append a batch of log lines", request=serializers.LogsAppendInputSerializer,
