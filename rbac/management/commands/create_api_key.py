@@ -1,0 +1,84 @@
+import argparse
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError
+
+from config.commands import Command as BaseCommand
+from rbac.exceptions import RbacError
+from rbac.models import Role
+from rbac.services import api_key_create
+from tenants.selectors import tenant_find
+
+MAX_USAGE_LIMIT = 2**31 - 1
+MAX_EXPIRES_IN_DAYS = 36500  # a hundred years: anything longer is "never", so leave it out
+
+
+def bounded_int(maximum: int):
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a positive integer, not {value!r}") from None
+        if not 1 <= number <= maximum:
+            raise argparse.ArgumentTypeError(f"must be a positive integer of at most {maximum}, not {number}")
+        return number
+
+    return parse
+
+
+class Command(BaseCommand):
+    help = ("Makes an API key for a user in a tenant and prints it, once. Makes the user if missing and gives "
+            "it the role there if it has none.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", required=True, metavar="USERNAME", help="The key's user (made if missing).")
+        parser.add_argument("--tenant", required=True, metavar="SLUG_OR_ID", help="The tenant the key acts in.")
+        parser.add_argument("--role", required=True, help="The user's role in the tenant (e.g. viewer, writer).")
+        parser.add_argument("--expires-in", type=bounded_int(MAX_EXPIRES_IN_DAYS), metavar="DAYS",
+                            help="Days until the key expires (default: never).")
+        parser.add_argument("--usage-limit", type=bounded_int(MAX_USAGE_LIMIT), metavar="N",
+                            help="Requests the key may make, ever (default: unlimited).")
+        parser.add_argument("--replace-role", action="store_true",
+                            help="If the user holds another role in the tenant, change it (for all of the "
+                                 "user's keys there) instead of refusing.")
+
+    def handle(self, *args, **options):
+        tenant = tenant_find(slug_or_id=options["tenant"])
+        if tenant is None:
+            raise CommandError(f"No tenant has the slug or id {options['tenant']!r}.")
+        role = Role.objects.filter(name=options["role"]).first()
+        if role is None:
+            known = ", ".join(Role.objects.values_list("name", flat=True))
+            raise CommandError(f"No role named {options['role']!r}; known: {known}.")
+        username = options["user"]
+        self.check_new_username(username)
+        try:
+            issued = api_key_create(
+                username=username, tenant=tenant, role=role, replace_role=options["replace_role"],
+                expires_in_days=options["expires_in"], usage_limit=options["usage_limit"],
+            )
+        except RbacError as error:
+            raise CommandError(str(error)) from None
+        api_key = issued.api_key
+        self.emit(
+            options,
+            {"key": issued.key, "prefix": api_key.prefix, "tenant": str(tenant.pk), "user": username,
+             "role": role.name},
+            f"{issued.key}\n"
+            f"Key {api_key.prefix} of user {username}, role {role.name} in tenant {tenant.slug}"
+            + (f", expires {api_key.expires_at:%Y-%m-%d %H:%M}Z" if api_key.expires_at else "")
+            + (f", {api_key.usage_limit} uses" if api_key.usage_limit else "")
+            + ". It is shown only this once: store it now.",
+        )
+
+    @staticmethod
+    def check_new_username(username: str) -> None:
+        """Refuses a name Django would not accept for a user that is about to be made."""
+        User = get_user_model()
+        if User.objects.filter(**{User.USERNAME_FIELD: username}).exists():
+            return
+        try:
+            User._meta.get_field(User.USERNAME_FIELD).clean(username, None)
+        except ValidationError as error:
+            raise CommandError(f"{username!r} is not a valid username: {' '.join(error.messages)}") from None

@@ -1,0 +1,34 @@
+from django.core.management.base import CommandError
+
+from config.commands import Command as BaseCommand
+from rbac.exceptions import RbacError
+from rbac.models import Permission, Role
+from rbac.services import role_create
+
+
+class Command(BaseCommand):
+    help = "Makes a custom role: a named set of permission codes."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help="The role's name.")
+        parser.add_argument(
+            "--permission", action="append", default=[], metavar="CODE", dest="permissions",
+            help=f"A permission code the role holds; repeat for more ({', '.join(Permission.values)}).",
+        )
+
+    def handle(self, *args, **options):
+        name = options["name"].strip()
+        if not name or "\x00" in name:
+            raise CommandError("The role's name may not be blank or hold NUL characters.")
+        limit = Role._meta.get_field("name").max_length
+        if len(name) > limit:
+            raise CommandError(f"The role's name may be at most {limit} characters.")
+        try:
+            role = role_create(name=name, permissions=options["permissions"])
+        except RbacError as error:
+            raise CommandError(str(error)) from None
+        self.emit(
+            options,
+            {"id": role.pk, "name": role.name, "permissions": role.permissions},
+            f"Made the role {role.name!r} with {', '.join(role.permissions) or 'no permissions'}.",
+        )

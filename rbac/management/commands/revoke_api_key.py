@@ -1,0 +1,44 @@
+import re
+
+from django.core.management.base import CommandError
+
+from config.commands import Command as BaseCommand
+from rbac.exceptions import RbacError
+from rbac.keys import key_split
+from rbac.models import ApiKey
+from rbac.services import api_key_revoke
+
+PREFIX_FORMAT = re.compile(r"[A-Za-z0-9]{8}")
+
+
+class Command(BaseCommand):
+    help = "Revokes an API key, named by its public prefix."
+
+    def add_arguments(self, parser):
+        parser.add_argument("prefix", help="The key's 8-character public prefix (ak_<prefix> is fine too).")
+
+    def handle(self, *args, **options):
+        prefix = self.prefix_of(options["prefix"])
+        was_revoked = ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=False).exists()
+        try:
+            api_key = api_key_revoke(prefix=prefix)
+        except RbacError as error:
+            raise CommandError(str(error)) from None
+        revoked_at = api_key.revoked_at.isoformat().replace("+00:00", "Z")
+        self.emit(
+            options,
+            {"prefix": api_key.prefix, "revoked_at": revoked_at, "already_revoked": was_revoked},
+            f"Key {api_key.prefix} was already revoked at {revoked_at}." if was_revoked
+            else f"Revoked key {api_key.prefix}.",
+        )
+
+    @staticmethod
+    def prefix_of(value: str) -> str:
+        value = value.strip()
+        split = key_split(value)  # a whole key pasted by mistake still names its key
+        if split is not None:
+            return split[0]
+        prefix = value.removeprefix("ak_")
+        if not PREFIX_FORMAT.fullmatch(prefix):
+            raise CommandError(f"{value!r} is not a key prefix: 8 letters or digits, as in ak_<prefix>_...")
+        return prefix
