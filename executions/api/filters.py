@@ -5,8 +5,8 @@ from datetime import UTC
 
 import django_filters
 from django import forms
-from django_filters.fields import IsoDateTimeField
 from django.http import QueryDict
+from django_filters.fields import IsoDateTimeField
 
 from config.fields import MAX_INT
 from config.problems import ValidationFailed
