@@ -131,16 +131,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The request rate limit must hold across worker processes: a shared cache (Redis when
-# REDIS_URL is set, else files under var/ shared by the processes of one machine).
-if os.environ.get("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": os.environ["REDIS_URL"]}}
+# The request rate limit must hold across worker processes: its counters live in Redis when
+# REDIS_URL is set (several machines), else in an SQLite file under CACHE_DIR shared by the
+# processes of one machine (rbac/throttling.py).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_DIR = Path(os.environ.get("CACHE_DIR") or VAR_DIR / "cache")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    # MAX_ENTRIES high: culling would drop live rate-limit counters (one file per key per window).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": os.environ.get("CACHE_DIR", str(VAR_DIR / "cache")),
-                          "OPTIONS": {"MAX_ENTRIES": 100_000}}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,12 +1,12 @@
 import fcntl
-import os
+import sqlite3
+import threading
 import time
-from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.filebased import FileBasedCache
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import BaseThrottle
 
@@ -25,25 +25,74 @@ def parse_rate(rate: str) -> tuple[int, int]:
         raise ImproperlyConfigured(f"THROTTLE_RATE must look like 6000/min, not {rate!r}") from None
 
 
-@contextmanager
-def counter_lock():
-    """Holds an exclusive lock across processes while a count is read and written back.
+class SqliteCounters:
+    """Window counters in one SQLite file shared by the worker processes of a machine.
 
-    The file cache's add() and incr() each read a file and then write it, so workers counting at
-    once lose each other's counts (two processes passed 1.4x the rate). Redis counts atomically
-    and needs no lock."""
-    backend = caches["default"]
-    if not isinstance(backend, FileBasedCache):
-        yield
-        return
-    os.makedirs(backend._dir, 0o700, exist_ok=True)
-    with open(os.path.join(backend._dir, "throttle.lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
-        yield
+    One upsert per request counts atomically across processes (the file cache's read-then-write
+    lost counts and cost a rename per request). The counts are disposable: no fsync."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        path = Path(settings.CACHE_DIR) / "throttle.sqlite3"
+        connection = getattr(self._local, "connection", None)
+        if connection is None or self._local.path != path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+            # Switching to WAL takes an exclusive lock that a busy timeout does not wait for: one
+            # process at a time sets the file up.
+            with open(path.with_suffix(".lock"), "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("CREATE TABLE IF NOT EXISTS counters "
+                                   "(bucket TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)")
+            connection.execute("PRAGMA synchronous=OFF")
+            self._local.connection, self._local.path = connection, path
+        return connection
+
+    def hit(self, bucket: str, expires: float) -> int:
+        connection = self._connection()
+        # IMMEDIATE takes the write lock first (waiting for it), so that no other writer can
+        # commit between this one's read and its write.
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            (count,) = connection.execute(
+                "INSERT INTO counters (bucket, count, expires) VALUES (?, 1, ?) "
+                "ON CONFLICT (bucket) DO UPDATE SET count = count + 1 RETURNING count",
+                (bucket, expires),
+            ).fetchone()
+            if count == 1:  # a new window: drop the ended ones
+                connection.execute("DELETE FROM counters WHERE expires < ?", (time.time(),))
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        return count
+
+
+class CacheCounters:
+    """Window counters in the Django cache (Redis counts atomically)."""
+
+    def hit(self, bucket: str, expires: float) -> int:
+        timeout = max(1, int(expires - time.time()) + 1)
+        cache.add(bucket, 0, timeout=timeout)
+        try:
+            return cache.incr(bucket)
+        except ValueError:  # expired between add and incr
+            cache.set(bucket, 1, timeout=timeout)
+            return 1
+
+
+_sqlite_counters = SqliteCounters()
+
+
+def counters() -> SqliteCounters | CacheCounters:
+    return CacheCounters() if settings.REDIS_URL else _sqlite_counters
 
 
 class ApiKeyRateThrottle(BaseThrottle):
-    """A fixed-window request count per key, kept in the shared cache so it holds across workers."""
+    """A fixed-window request count per key, shared by every worker process."""
 
     def allow_request(self, request, view) -> bool:
         context = request.auth
@@ -52,15 +101,9 @@ class ApiKeyRateThrottle(BaseThrottle):
         limit, period = parse_rate(settings.THROTTLE_RATE)
         now = time.time()
         window = int(now // period)
-        bucket = f"throttle:{context.prefix}:{period}:{window}"
-        with counter_lock():
-            cache.add(bucket, 0, timeout=period * 2)
-            try:
-                count = cache.incr(bucket)
-            except ValueError:  # expired between add and incr
-                cache.set(bucket, 1, timeout=period * 2)
-                count = 1
-        self._wait = (window + 1) * period - now
+        window_end = (window + 1) * period
+        count = counters().hit(f"throttle:{context.prefix}:{period}:{window}", window_end)
+        self._wait = window_end - now
         return count <= limit
 
     def wait(self) -> float:
