@@ -29,6 +29,16 @@ class Command(BaseCommand):
             sys.stderr.write(f"CommandError: {error}\n")
             sys.exit(error.returncode)
 
+    @staticmethod
+    def clean_name(value: str, what: str, max_length: int) -> str:
+        """A display name from the command line: trimmed, not blank, no NUL, within the column."""
+        name = value.strip()
+        if not name or "\x00" in name:
+            raise CommandError(f"{what} may not be blank or hold NUL characters.")
+        if len(name) > max_length:
+            raise CommandError(f"{what} may be at most {max_length} characters.")
+        return name
+
     def emit(self, options, payload: dict, prose: str) -> None:
         if options["json"]:
             self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str))

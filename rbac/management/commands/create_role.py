@@ -17,12 +17,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        name = options["name"].strip()
-        if not name or "\x00" in name:
-            raise CommandError("The role's name may not be blank or hold NUL characters.")
-        limit = Role._meta.get_field("name").max_length
-        if len(name) > limit:
-            raise CommandError(f"The role's name may be at most {limit} characters.")
+        name = self.clean_name(options["name"], "The role's name", Role._meta.get_field("name").max_length)
         try:
             role = role_create(name=name, permissions=options["permissions"])
         except RbacError as error:

@@ -14,12 +14,7 @@ class Command(BaseCommand):
                                            "is refused, since tenants are named by slug or id.")
 
     def handle(self, *args, **options):
-        name = options["name"].strip()
-        if not name or "\x00" in name:
-            raise CommandError("The tenant's name may not be blank or hold NUL characters.")
-        limit = Tenant._meta.get_field("name").max_length
-        if len(name) > limit:
-            raise CommandError(f"The tenant's name may be at most {limit} characters.")
+        name = self.clean_name(options["name"], "The tenant's name", Tenant._meta.get_field("name").max_length)
         slug = options["slug"]
         limit = Tenant._meta.get_field("slug").max_length
         if slug is not None and len(slug) > limit:
