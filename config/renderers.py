@@ -1,12 +1,21 @@
+import json
+
+import orjson
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
 
 class JsonRenderer(JSONRenderer):
-    """Compact UTF-8 JSON."""
+    """Compact UTF-8 JSON, written by orjson: bodies with hundreds of log lines are the common
+    read, and the standard library's encoder was a tenth of their time."""
 
-    ensure_ascii = False
-    compact = True
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if data is None:
+            return b""
+        try:
+            return orjson.dumps(data, default=str)
+        except orjson.JSONEncodeError:  # an integer past 64 bits in a client's JSON, say
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
 class JsonOnlyNegotiation(BaseContentNegotiation):

@@ -716,3 +716,16 @@ def test_the_docs_page_loads_only_local_assets(db):
     for reference in references:
         assert reference.startswith("/"), reference
         assert Client().get(reference).status_code == 200, reference
+
+
+# JSON in and out: a client's numbers come back as they were sent.
+
+
+def test_an_integer_past_64_bits_in_trigger_data_is_kept_and_answered(api: ApiClient, rule):
+    # Sent as text: 30 digits do not fit the 64-bit integers of most JSON libraries.
+    body = f'{{"automation_rule_id": "{rule.pk}", "trigger_data": {{"big": 123456789012345678901234567890}}}}'
+    created = api.post("executions", body)
+    assert created.status_code == 201, created.content
+    execution = api.get(f"executions/{created.json()['data']['execution_id']}")
+    assert execution.status_code == 200
+    assert execution.json()["data"]["trigger_data"] == {"big": 123456789012345678901234567890}
