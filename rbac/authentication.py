@@ -36,12 +36,8 @@ class KeyRow(NamedTuple):
     usage_limit: int | None
     revoked_at: datetime | None
     last_used_at: datetime | None
-    user__is_active: bool
+    user_is_active: bool
     role_permissions: list | None
-
-    @property
-    def user_is_active(self) -> bool:
-        return self.user__is_active
 
     @classmethod
     def from_db(cls, row: tuple) -> "KeyRow":
