@@ -143,7 +143,7 @@ def main() -> None:
             "list": "/api/v1/automation/executions?page_size=50",
         }
         bodies = {}
-        for name, path in paths.items():
+        for path in paths.values():
             request = urllib.request.Request(f"http://127.0.0.1:{app_port}{path}", headers={"x-api-key": data["key"]})
             bodies[path] = urllib.request.urlopen(request).read()
         store_floor_bodies(env, bodies)
