@@ -2,6 +2,7 @@
 
 import json
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -117,3 +118,15 @@ class StrictSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return super().to_internal_value(data)
+
+
+class JsonFieldSchema(OpenApiSerializerFieldExtension):
+    """Documents JsonField: an object where it must be one, else any JSON value."""
+
+    target_class = JsonField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = {"type": "object", "additionalProperties": True} if self.target.object_only else {}
+        if self.target.allow_null:
+            schema["nullable"] = True
+        return schema

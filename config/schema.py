@@ -15,6 +15,16 @@ Problem types:
 """
 
 
+# Ids in paths are canonical UUIDs (anything else is 400); step keys follow their pattern.
+UUID_SCHEMA = {"type": "string", "format": "uuid"}
+PATH_SCHEMAS = {
+    "id": UUID_SCHEMA,
+    "execution_id": UUID_SCHEMA,
+    "rule_id": UUID_SCHEMA,
+    "key": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,100}$"},
+}
+
+
 def only_public_paths(endpoints):
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
 
@@ -31,5 +41,19 @@ def describe_problems(result, generator, request, public):
     result["paths"] = {path.rstrip("/"): operations for path, operations in result.get("paths", {}).items()}
     for operations in result["paths"].values():
         for operation in operations.values():
-            operation.setdefault("parameters", []).append(tenant_header)
+            parameters = operation.setdefault("parameters", [])
+            for parameter in parameters:
+                if parameter["in"] == "path":
+                    parameter["schema"] = PATH_SCHEMAS[parameter["name"]]
+                elif parameter["in"] == "query" and parameter["schema"].get("type") == "string":
+                    parameter["schema"]["minLength"] = 1  # an empty value is 400
+            parameters.append(tenant_header)
+    # Request bodies refuse fields they do not know (a misspelt field is never dropped).
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        # (An action keeps whatever keys the engine gives it besides its type.)
+        if name.endswith("Request") and name != "ActionRequest" and component.get("type") == "object":
+            component["additionalProperties"] = False
+    entries = result["components"]["schemas"].get("LogsAppendInputRequest", {}).get("properties", {}).get("entries")
+    if entries is not None:
+        entries.update(minItems=1, maxItems=1000)
     return result

@@ -2,9 +2,10 @@
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 
+from config.fields import MAX_INT
 from config.problems import KINDS
 from executions.api.filters import BooleanFilter, UuidFilter
 
@@ -45,12 +46,18 @@ def _once(name: str, fields) -> serializers.Serializer:
 
 
 def enveloped(serializer):
-    return _once(f"{_name(serializer)}Envelope", lambda: {"data": serializer})
+    envelope = _once(f"{_name(serializer)}Envelope", lambda: {"data": serializer})
+    # One envelope object also where the action is a list (GET /steps): never an array of them.
+    extend_schema_serializer(many=False)(type(envelope))
+    return envelope
 
 
 def paged(serializer_class):
-    return _once(f"{_name(serializer_class)}Page",
+    page = _once(f"{_name(serializer_class)}Page",
                  lambda: {"data": serializer_class(many=True), "pagination": PaginationSerializer()})
+    # A list action's body is one page object, not an array of them.
+    extend_schema_serializer(many=False)(type(page))
+    return page
 
 
 FILTER_TYPES = (
@@ -71,6 +78,8 @@ def filter_parameters(filterset_class) -> list[OpenApiParameter]:
         many = name in filterset_class.multi_value
         description = "Repeatable or comma-separated." if many else ""
         kind = next((kind for cls, kind in FILTER_TYPES if isinstance(field, cls)), OpenApiTypes.STR)
+        if kind == OpenApiTypes.INT:
+            kind = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
         parameters.append(OpenApiParameter(name, kind, enum=choices, description=description))
     return parameters
 
@@ -94,12 +103,14 @@ def errors(*codes: int) -> dict:
     }
 
 
-PAGE_SIZE = OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 200; default 50.")
-PAGE_SIZE_LOGS = OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 1000; default 200.")
+PAGE_SIZE = OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 200},
+                             description="1 to 200; default 50.")
+PAGE_SIZE_LOGS = OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 1000},
+                                  description="1 to 1000; default 200.")
 CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, description="From pagination.next or .previous.")
 EXPAND = OpenApiParameter("expand", OpenApiTypes.STR, enum=["rule"], description="Embed the rule.")
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255}, OpenApiParameter.HEADER,
     description="The same as idempotency_key in the body; both given and different is 400.",
 )
 

@@ -124,7 +124,8 @@ class ExecutionViewSet(ApiViewSet):
 
     @extend_schema(
         summary="Retry a failed, timed-out or cancelled execution", request=None,
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+        parameters=[OpenApiParameter("Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255},
+                                     OpenApiParameter.HEADER,
                                      description="Repeating a retry with the same key answers 200 with "
                                                  "the attempt it made.")],
         responses={
