@@ -2,8 +2,9 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 
 from executions import exceptions as domain
@@ -176,33 +177,23 @@ def api_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
 def handler404(request: HttpRequest, exception=None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return api_not_found(request)
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return problem_response(request, "server-error", "The server failed to answer; this is a defect.")
-    from django.views.defaults import server_error
-
-    return server_error(request)
+    return defaults.server_error(request)
 
 
 def handler403(request: HttpRequest, exception=None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return problem_response(request, "forbidden", "Not allowed.")
-    from django.views.defaults import permission_denied
-
-    return permission_denied(request, exception)
+    return defaults.permission_denied(request, exception)
 
 
 def handler400(request: HttpRequest, exception=None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return problem_response(request, "invalid-request", "The request is invalid.")
-    from django.views.defaults import bad_request
+    return defaults.bad_request(request, exception)
 
-    return bad_request(request, exception)
-
-
-__all__ = ["status"]

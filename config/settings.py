@@ -1,6 +1,7 @@
 """Settings, read from the environment (one file for every environment)."""
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,10 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rst
 EXECUTION_LOG_LIMIT = env_int("EXECUTION_LOG_LIMIT", 200)
 MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 8 * 1024 * 1024)
 THROTTLE_RATE = os.environ.get("THROTTLE_RATE", "6000/min")
+# Checked here so that a bad value stops the start, not every request (rbac/throttling.py reads it).
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", THROTTLE_RATE):
+    raise ImproperlyConfigured(f"THROTTLE_RATE must look like 6000/min (N/s, N/min, N/hour, N/day), "
+                               f"not {THROTTLE_RATE!r}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

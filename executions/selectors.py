@@ -48,11 +48,15 @@ def execution_list(*, tenant_id: UUID) -> QuerySet[Execution]:
     )
 
 
-def execution_get(*, tenant_id: UUID, execution_id: UUID, with_rule: bool = False) -> Execution:
-    queryset = execution_list(tenant_id=tenant_id)
+def execution_get(*, tenant_id: UUID, execution_id: UUID, with_rule: bool = False,
+                  rule_id: UUID | None = None) -> Execution:
+    """One execution (of `rule_id` only, when given), with what its links need."""
+    queryset = execution_list(tenant_id=tenant_id).filter(pk=execution_id)
     if with_rule:
         queryset = queryset.select_related("rule")
-    execution = queryset.filter(pk=execution_id).first()
+    if rule_id is not None:
+        queryset = queryset.filter(rule_id=rule_id)
+    execution = queryset.first()
     if execution is None:
         raise NotFound(f"No execution {execution_id}.")
     return execution
@@ -79,9 +83,10 @@ class ExecutionDetail:
     logs_truncated: bool
 
 
-def execution_detail(*, tenant_id: UUID, execution_id: UUID, with_rule: bool = False) -> ExecutionDetail:
+def execution_detail(*, tenant_id: UUID, execution_id: UUID, with_rule: bool = False,
+                     rule_id: UUID | None = None) -> ExecutionDetail:
     """One execution with its steps and last log lines, in three queries whatever their number."""
-    execution = execution_get(tenant_id=tenant_id, execution_id=execution_id, with_rule=with_rule)
+    execution = execution_get(tenant_id=tenant_id, execution_id=execution_id, with_rule=with_rule, rule_id=rule_id)
     steps = list(step_queryset(tenant_id=tenant_id).filter(execution_id=execution.pk).order_by("position"))
     limit = settings.EXECUTION_LOG_LIMIT
     newest = list(log_rows(tenant_id=tenant_id, execution_id=execution.pk).order_by("-sequence")[: limit + 1])
@@ -95,7 +100,8 @@ def step_get(*, tenant_id: UUID, execution_id: UUID, key: str) -> ExecutionStep:
     return step
 
 
-def execution_exists(*, tenant_id: UUID, execution_id: UUID) -> None:
+def execution_must_exist(*, tenant_id: UUID, execution_id: UUID) -> None:
+    """Raises NotFound unless the tenant has this execution."""
     if not execution_queryset(tenant_id=tenant_id).filter(pk=execution_id).exists():
         raise NotFound(f"No execution {execution_id}.")
 

@@ -258,7 +258,7 @@ def executions_expire(*, now: datetime | None = None) -> list[UUID]:
 # Steps
 
 
-def _stamp_step(step: ExecutionStep, *, now: datetime, given: dict) -> None:
+def _stamp_step(step: ExecutionStep, *, now: datetime, given: set[str]) -> None:
     """Stamps the timestamps the client did not give for the status the step is in. A step the
     client reports with its end only keeps no start: `now` would be a start after its end."""
     if step.status in STEP_RAN and step.started_at is None and not {"started_at", "completed_at"} & given:

@@ -76,6 +76,8 @@ def api_key_create(*, username: str, tenant: Tenant, role: Role, replace_role: b
         key, prefix, secret = key_generate()
         if not ApiKey.objects.filter(prefix=prefix).exists():
             break
+    else:
+        raise RbacError("Could not find a free key prefix; try again.")
     api_key = ApiKey.objects.create(
         prefix=prefix, digest=secret_digest(secret), name=name, user=user, tenant=tenant,
         expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,

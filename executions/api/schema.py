@@ -6,7 +6,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 
 from config.fields import MAX_INT
-from config.problems import KINDS
 from executions.api.filters import BooleanFilter, UuidFilter
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -113,5 +112,3 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255}, OpenApiParameter.HEADER,
     description="The same as idempotency_key in the body; both given and different is 400.",
 )
-
-__all__ = ["KINDS"]

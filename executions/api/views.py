@@ -44,8 +44,9 @@ class ExecutionViewSet(ApiViewSet):
         "create": CanWrite, "partial_update": CanWrite, "retry": CanExecute, "cancel": CanExecute,
     }
 
-    def _detail(self, execution_id, *, with_rule: bool = False) -> dict:
-        detail = selectors.execution_detail(tenant_id=self.tenant_id, execution_id=execution_id, with_rule=with_rule)
+    def _detail(self, execution_id, *, with_rule: bool = False, rule_id=None) -> dict:
+        detail = selectors.execution_detail(tenant_id=self.tenant_id, execution_id=execution_id,
+                                            with_rule=with_rule, rule_id=rule_id)
         return bodies.execution_body(detail, api_root(self.request), with_rule=with_rule)
 
     def _location(self, execution_id) -> str:
@@ -76,12 +77,12 @@ class ExecutionViewSet(ApiViewSet):
         summary="One execution", parameters=[EXPAND],
         responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 429)},
     )
-    def retrieve(self, request, pk: str):
+    def retrieve(self, request, pk: str, rule_id=None):
         execution_id = self.path_uuid(pk, "execution id")
         expand = self.query(allowed=("expand",)).get("expand")
         if expand not in (None, "rule"):
             raise ValidationFailed("expand: Only expand=rule is supported.", {"expand": ["Must be rule."]})
-        return self.ok(self._detail(execution_id, with_rule=expand == "rule"))
+        return self.ok(self._detail(execution_id, with_rule=expand == "rule", rule_id=rule_id))
 
     @extend_schema(
         summary="Start an execution", parameters=[IDEMPOTENCY_KEY],
@@ -172,7 +173,7 @@ class ExecutionViewSet(ApiViewSet):
         events = list(selectors.event_queryset(tenant_id=self.tenant_id).filter(execution_id=execution_id)
                       .order_by("id"))
         if not events:  # every execution has its created event; none means no such execution
-            selectors.execution_exists(tenant_id=self.tenant_id, execution_id=execution_id)
+            selectors.execution_must_exist(tenant_id=self.tenant_id, execution_id=execution_id)
         return self.ok([bodies.event_body(event) for event in events])
 
 
@@ -191,7 +192,7 @@ class StepViewSet(ApiViewSet):
         steps = list(selectors.step_queryset(tenant_id=self.tenant_id).filter(execution_id=execution_id)
                      .order_by("position"))
         if not steps:
-            selectors.execution_exists(tenant_id=self.tenant_id, execution_id=execution_id)
+            selectors.execution_must_exist(tenant_id=self.tenant_id, execution_id=execution_id)
         return self.ok([bodies.step_body(step) for step in steps])
 
     @extend_schema(
@@ -248,7 +249,7 @@ class LogViewSet(ApiViewSet):
         queryset = LogFilter.apply(request.query_params,
                                    selectors.log_rows(tenant_id=self.tenant_id, execution_id=execution_id))
         page_size = self.page_size(DEFAULT_LOG_PAGE, MAX_LOG_PAGE)
-        selectors.execution_exists(tenant_id=self.tenant_id, execution_id=execution_id)
+        selectors.execution_must_exist(tenant_id=self.tenant_id, execution_id=execution_id)
         page = paginate_by_sequence(request, queryset, request.query_params.get("cursor"), page_size)
         return self.paged([bodies.log_row_body(row) for row in page.items], page)
 
@@ -345,10 +346,6 @@ class RuleExecutionViewSet(ExecutionViewSet):
         responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 429)},
     )
     def retrieve(self, request, rule_id: str, pk: str):
-        rule_id = self.path_uuid(rule_id, "rule id")
-        execution_id = self.path_uuid(pk, "execution id")
-        self.query(allowed=("expand",))
-        if not selectors.execution_queryset(tenant_id=self.tenant_id).filter(pk=execution_id, rule_id=rule_id).exists():
-            raise NotFound(f"No execution {execution_id} of rule {rule_id}.")
-        return super().retrieve(request, pk)
+        # Another rule's execution is as absent as a missing one: the detail query filters by rule.
+        return super().retrieve(request, pk, rule_id=self.path_uuid(rule_id, "rule id"))
 
