@@ -46,6 +46,23 @@ def _url(request, cursor: str) -> str:
     return f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(params, doseq=True)}"
 
 
+def _page(request, queryset: QuerySet, page_size: int, cursor: str | None, direction: str, position_of) -> Page:
+    """Reads one page (queryset already filtered and ordered for `direction`) and links its
+    neighbours; `position_of(row)` is what a cursor at that row holds."""
+    rows = list(queryset[: page_size + 1])
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    if direction == "p":  # read backwards from the cursor
+        rows.reverse()
+    has_next = more if direction == "n" else bool(rows)
+    has_previous = (bool(cursor) and bool(rows)) if direction == "n" else more
+    return Page(
+        rows,
+        _url(request, _encode("n", position_of(rows[-1]))) if rows and has_next else None,
+        _url(request, _encode("p", position_of(rows[0]))) if rows and has_previous else None,
+    )
+
+
 def paginate_newest_first(request, queryset: QuerySet, cursor: str | None, page_size: int) -> Page:
     """Pages of (created_at desc, id desc)."""
     direction = "n"
@@ -66,22 +83,8 @@ def paginate_newest_first(request, queryset: QuerySet, cursor: str | None, page_
         else:
             queryset = queryset.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gt=pk))
             queryset = queryset.order_by("created_at", "id")
-    rows = list(queryset[: page_size + 1])
-    more = len(rows) > page_size
-    rows = rows[:page_size]
-    if direction == "p":
-        rows.reverse()
-
-    def mark(row, towards: str) -> str:
-        return _url(request, _encode(towards, [row.created_at.isoformat(), str(row.pk)]))
-
-    has_next = more if direction == "n" else bool(rows)
-    has_previous = bool(cursor) and bool(rows) if direction == "n" else more
-    return Page(
-        rows,
-        mark(rows[-1], "n") if rows and has_next else None,
-        mark(rows[0], "p") if rows and has_previous else None,
-    )
+    return _page(request, queryset, page_size, cursor, direction,
+                 lambda row: [row.created_at.isoformat(), str(row.pk)])
 
 
 def paginate_by_sequence(request, queryset: QuerySet, cursor: str | None, page_size: int) -> Page:
@@ -95,15 +98,4 @@ def paginate_by_sequence(request, queryset: QuerySet, cursor: str | None, page_s
             queryset = queryset.filter(sequence__gt=position[0])
         else:
             queryset = queryset.filter(sequence__lt=position[0]).order_by("-sequence")
-    rows = list(queryset[: page_size + 1])
-    more = len(rows) > page_size
-    rows = rows[:page_size]
-    if direction == "p":
-        rows.reverse()
-    has_next = more if direction == "n" else bool(rows)
-    has_previous = bool(cursor) and bool(rows) if direction == "n" else more
-    return Page(
-        rows,
-        _url(request, _encode("n", [rows[-1][0]])) if rows and has_next else None,
-        _url(request, _encode("p", [rows[0][0]])) if rows and has_previous else None,
-    )
+    return _page(request, queryset, page_size, cursor, direction, lambda row: [row[0]])
