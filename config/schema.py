@@ -3,6 +3,8 @@ x-tenant-id header on every API operation."""
 
 from config.problems import KINDS, problem_type
 
+CANONICAL_UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
 DESCRIPTION = """Records and serves runs of automation rules, per tenant.
 
 Authenticate with `x-api-key: ak_<prefix>_<secret>`. `x-tenant-id` is optional: naming the key's own
@@ -18,10 +20,9 @@ Problem types:
 # Ids in paths are canonical UUIDs (anything else is 400); step keys follow their pattern.
 UUID_SCHEMA = {"type": "string", "format": "uuid"}
 PATH_SCHEMAS = {
-    "id": UUID_SCHEMA,
     "execution_id": UUID_SCHEMA,
     "rule_id": UUID_SCHEMA,
-    "key": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,100}$"},
+    "step_key": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,100}$"},
 }
 
 
@@ -34,8 +35,10 @@ def describe_problems(result, generator, request, public):
     result["info"]["description"] = DESCRIPTION + rows
     tenant_header = {
         "in": "header", "name": "x-tenant-id", "required": False,
-        "schema": {"type": "string", "format": "uuid"},
-        "description": "The key's own tenant (optional); any other is 403.",
+        # A pattern, not format: uuid, so that generated clients take the id as a string (a header
+        # value) and send it as given.
+        "schema": {"type": "string", "pattern": CANONICAL_UUID_PATTERN},
+        "description": "The key's own tenant, as a canonical UUID (optional); any other is 403.",
     }
     # Routes accept an optional trailing slash; the contract writes paths without one.
     result["paths"] = {path.rstrip("/"): operations for path, operations in result.get("paths", {}).items()}
@@ -53,7 +56,7 @@ def describe_problems(result, generator, request, public):
         # (An action keeps whatever keys the engine gives it besides its type.)
         if name.endswith("Request") and name != "ActionRequest" and component.get("type") == "object":
             component["additionalProperties"] = False
-    entries = result["components"]["schemas"].get("LogsAppendInputRequest", {}).get("properties", {}).get("entries")
+    entries = result["components"]["schemas"].get("LogsAppendRequest", {}).get("properties", {}).get("entries")
     if entries is not None:
         entries.update(minItems=1, maxItems=1000)
     return result

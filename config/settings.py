@@ -197,6 +197,7 @@ SPECTACULAR_SETTINGS = {
         "StepStatus": "executions.models.ExecutionStep.Status",
         "LogLevel": "executions.models.ExecutionLog.Level",
         "EventType": "executions.models.ExecutionEvent.Type",
+        "LinkMethod": [("GET", "GET"), ("POST", "POST")],
     },
     "SERVE_AUTHENTICATION": [],
     "PREPROCESSING_HOOKS": ["config.schema.only_public_paths"],

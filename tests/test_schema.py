@@ -6,7 +6,7 @@ from django.core.management import call_command
 def test_openapi_schema_is_valid_and_has_no_warnings(db):
     out = io.StringIO()
     call_command("spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json", stdout=out)
-    assert '"/api/v1/automation/executions/{id}"' in out.getvalue()
+    assert '"/api/v1/automation/executions/{execution_id}"' in out.getvalue()
 
 
 def test_every_contract_endpoint_is_documented(db, client):
@@ -14,17 +14,17 @@ def test_every_contract_endpoint_is_documented(db, client):
     root = "/api/v1/automation"
     expected = {
         f"{root}/executions": {"get", "post"},
-        f"{root}/executions/{{id}}": {"get", "patch"},
-        f"{root}/executions/{{id}}/retry": {"post"},
-        f"{root}/executions/{{id}}/cancel": {"post"},
-        f"{root}/executions/{{id}}/events": {"get"},
+        f"{root}/executions/{{execution_id}}": {"get", "patch"},
+        f"{root}/executions/{{execution_id}}/retry": {"post"},
+        f"{root}/executions/{{execution_id}}/cancel": {"post"},
+        f"{root}/executions/{{execution_id}}/events": {"get"},
         f"{root}/executions/{{execution_id}}/steps": {"get", "post"},
-        f"{root}/executions/{{execution_id}}/steps/{{key}}": {"get", "patch"},
+        f"{root}/executions/{{execution_id}}/steps/{{step_key}}": {"get", "patch"},
         f"{root}/executions/{{execution_id}}/logs": {"get", "post"},
         f"{root}/rules": {"get", "post"},
-        f"{root}/rules/{{id}}": {"get", "patch", "delete"},
+        f"{root}/rules/{{rule_id}}": {"get", "patch", "delete"},
         f"{root}/rules/{{rule_id}}/executions": {"get"},
-        f"{root}/rules/{{rule_id}}/executions/{{id}}": {"get"},
+        f"{root}/rules/{{rule_id}}/executions/{{execution_id}}": {"get"},
     }
     for path, methods in expected.items():
         assert path in paths, path
@@ -55,9 +55,9 @@ def test_list_bodies_are_documented_as_one_page_object_not_an_array(db, client):
 
 def test_ids_in_paths_are_documented_as_uuids_and_bodies_refuse_unknown_fields(db, client):
     schema = client.get("/api/schema/?format=json").json()
-    detail = schema["paths"]["/api/v1/automation/executions/{id}"]["get"]["parameters"]
-    assert {"in": "path", "name": "id"}.items() <= next(p for p in detail if p["in"] == "path").items()
+    detail = schema["paths"]["/api/v1/automation/executions/{execution_id}"]["get"]["parameters"]
+    assert {"in": "path", "name": "execution_id"}.items() <= next(p for p in detail if p["in"] == "path").items()
     assert next(p for p in detail if p["in"] == "path")["schema"]["format"] == "uuid"
-    start = schema["components"]["schemas"]["ExecutionStartInputRequest"]
+    start = schema["components"]["schemas"]["ExecutionStartRequest"]
     assert start["additionalProperties"] is False
     assert start["properties"]["trigger_data"]["type"] == "object"

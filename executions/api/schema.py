@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 
 from config.fields import MAX_INT
+from executions.api import serializers as bodies
 from executions.api.filters import BooleanFilter, UuidFilter
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -23,15 +24,36 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
+# Component names as a client reads them (a generated SDK names its classes after them); requests
+# get "Request" appended, and "Patched" prepended for a PATCH.
+COMPONENT_NAMES = {
+    bodies.ExecutionOutputSerializer: "Execution",
+    bodies.ExecutionItemOutputSerializer: "ExecutionItem",
+    bodies.StepOutputSerializer: "Step",
+    bodies.LogOutputSerializer: "LogLine",
+    bodies.EventOutputSerializer: "Event",
+    bodies.RuleOutputSerializer: "Rule",
+    bodies.LogsAppendedOutputSerializer: "LogsAppended",
+    bodies.ExecutionStartInputSerializer: "ExecutionStart",
+    bodies.ExecutionReportInputSerializer: "ExecutionReport",
+    bodies.StepCreateInputSerializer: "StepCreate",
+    bodies.StepUpdateInputSerializer: "StepUpdate",
+    bodies.LogsAppendInputSerializer: "LogsAppend",
+    bodies.LogEntryInputSerializer: "LogEntry",
+    bodies.CancelInputSerializer: "Cancel",
+    bodies.RuleInputSerializer: "RuleInput",
+}
+for serializer_class, component_name in COMPONENT_NAMES.items():
+    extend_schema_serializer(component_name=component_name)(serializer_class)
+
+
 class PaginationSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
 
 
-def _name(serializer) -> str:
-    child = getattr(serializer, "child", None)
-    base = type(child or serializer).__name__ if not isinstance(serializer, type) else serializer.__name__
-    return base.replace("OutputSerializer", "") + ("List" if child is not None else "")
+def _name(serializer_class, *, many: bool = False) -> str:
+    return COMPONENT_NAMES[serializer_class] + ("List" if many else "")
 
 
 _inline: dict[str, serializers.Serializer] = {}
@@ -44,8 +66,13 @@ def _once(name: str, fields) -> serializers.Serializer:
     return _inline[name]
 
 
-def enveloped(serializer):
-    envelope = _once(f"{_name(serializer)}Envelope", lambda: {"data": serializer})
+def enveloped(serializer_class, *, many: bool = False):
+    """`{"data": <one object>}`, or `{"data": [...]}` with `many`: a named component.
+
+    The field must be a serializer *instance*: a class given as a field is silently dropped by
+    DRF's field collection, which left every single-object answer without a documented body."""
+    envelope = _once(f"{_name(serializer_class, many=many)}Envelope",
+                     lambda: {"data": serializer_class(many=many)})
     # One envelope object also where the action is a list (GET /steps): never an array of them.
     extend_schema_serializer(many=False)(type(envelope))
     return envelope

@@ -60,6 +60,7 @@ class ExecutionViewSet(ApiViewSet):
         return key
 
     @extend_schema(
+        operation_id="list_executions",
         summary="List executions", parameters=[*filter_parameters(ExecutionFilter), PAGE_SIZE, CURSOR],
         responses={200: paged(serializers.ExecutionItemOutputSerializer), **errors(400, 401, 403, 429)},
     )
@@ -74,18 +75,18 @@ class ExecutionViewSet(ApiViewSet):
         return self.paged([bodies.execution_item_body(e, root) for e in page.items], page)
 
     @extend_schema(
-        summary="One execution", parameters=[EXPAND],
+        operation_id="get_execution", summary="One execution", parameters=[EXPAND],
         responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 429)},
     )
-    def retrieve(self, request, pk: str, rule_id=None):
-        execution_id = self.path_uuid(pk, "execution id")
+    def retrieve(self, request, execution_id: str, rule_id=None):
+        execution_id = self.path_uuid(execution_id, "execution id")
         expand = self.query(allowed=("expand",)).get("expand")
         if expand not in (None, "rule"):
             raise ValidationFailed("expand: Only expand=rule is supported.", {"expand": ["Must be rule."]})
         return self.ok(self._detail(execution_id, with_rule=expand == "rule", rule_id=rule_id))
 
     @extend_schema(
-        summary="Start an execution", parameters=[IDEMPOTENCY_KEY],
+        operation_id="start_execution", summary="Start an execution", parameters=[IDEMPOTENCY_KEY],
         request=serializers.ExecutionStartInputSerializer,
         responses={
             201: enveloped(serializers.ExecutionOutputSerializer),
@@ -112,11 +113,11 @@ class ExecutionViewSet(ApiViewSet):
         return self.created(body, self._location(execution.pk)) if created else self.ok(body)
 
     @extend_schema(
-        summary="Report progress", request=serializers.ExecutionReportInputSerializer,
+        operation_id="update_execution", summary="Report progress", request=serializers.ExecutionReportInputSerializer,
         responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 409, 413, 429)},
     )
-    def partial_update(self, request, pk: str):
-        execution_id = self.path_uuid(pk, "execution id")
+    def partial_update(self, request, execution_id: str):
+        execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
         changes = self.validated(serializers.ExecutionReportInputSerializer, partial=True)
         services.execution_report(tenant_id=self.tenant_id, execution_id=execution_id, actor=self.actor,
@@ -124,7 +125,7 @@ class ExecutionViewSet(ApiViewSet):
         return self.ok(self._detail(execution_id))
 
     @extend_schema(
-        summary="Retry a failed, timed-out or cancelled execution", request=None,
+        operation_id="retry_execution", summary="Retry a failed, timed-out or cancelled execution", request=None,
         parameters=[OpenApiParameter("Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255},
                                      OpenApiParameter.HEADER,
                                      description="Repeating a retry with the same key answers 200 with "
@@ -137,8 +138,8 @@ class ExecutionViewSet(ApiViewSet):
         },
     )
     @action(detail=True, methods=["post"])
-    def retry(self, request, pk: str):
-        execution_id = self.path_uuid(pk, "execution id")
+    def retry(self, request, execution_id: str):
+        execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
         if request.data:
             self.validated(serializers.RetryInputSerializer)
@@ -150,12 +151,13 @@ class ExecutionViewSet(ApiViewSet):
         return self.created(body, self._location(attempt.pk)) if created else self.ok(body)
 
     @extend_schema(
+        operation_id="cancel_execution",
         summary="Cancel a pending or running execution", request=serializers.CancelInputSerializer,
         responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 409, 429)},
     )
     @action(detail=True, methods=["post"])
-    def cancel(self, request, pk: str):
-        execution_id = self.path_uuid(pk, "execution id")
+    def cancel(self, request, execution_id: str):
+        execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
         data = self.validated(serializers.CancelInputSerializer) if request.data else {}
         services.execution_cancel(tenant_id=self.tenant_id, execution_id=execution_id, actor=self.actor,
@@ -163,12 +165,12 @@ class ExecutionViewSet(ApiViewSet):
         return self.ok(self._detail(execution_id))
 
     @extend_schema(
-        summary="The execution's history, oldest first",
-        responses={200: enveloped(serializers.EventOutputSerializer(many=True)), **errors(400, 401, 403, 404, 429)},
+        operation_id="list_execution_events", summary="The execution's history, oldest first",
+        responses={200: enveloped(serializers.EventOutputSerializer, many=True), **errors(400, 401, 403, 404, 429)},
     )
     @action(detail=True, methods=["get"])
-    def events(self, request, pk: str):
-        execution_id = self.path_uuid(pk, "execution id")
+    def events(self, request, execution_id: str):
+        execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
         events = list(selectors.event_queryset(tenant_id=self.tenant_id).filter(execution_id=execution_id)
                       .order_by("id"))
@@ -183,7 +185,8 @@ class StepViewSet(ApiViewSet):
     permission_by_action = {"create": CanWrite, "partial_update": CanWrite}
 
     @extend_schema(
-        summary="The steps in order", responses={200: enveloped(serializers.StepOutputSerializer(many=True)),
+        operation_id="list_steps",
+        summary="The steps in order", responses={200: enveloped(serializers.StepOutputSerializer, many=True),
                                                  **errors(400, 401, 403, 404, 429)},
     )
     def list(self, request, execution_id: str):
@@ -196,7 +199,7 @@ class StepViewSet(ApiViewSet):
         return self.ok([bodies.step_body(step) for step in steps])
 
     @extend_schema(
-        summary="Add a step", request=serializers.StepCreateInputSerializer,
+        operation_id="add_step", summary="Add a step", request=serializers.StepCreateInputSerializer,
         responses={201: enveloped(serializers.StepOutputSerializer), **errors(400, 401, 403, 404, 409, 413, 429)},
     )
     def create(self, request, execution_id: str):
@@ -213,24 +216,24 @@ class StepViewSet(ApiViewSet):
         return key
 
     @extend_schema(
-        summary="One step", responses={200: enveloped(serializers.StepOutputSerializer),
+        operation_id="get_step", summary="One step", responses={200: enveloped(serializers.StepOutputSerializer),
                                        **errors(400, 401, 403, 404, 429)},
     )
-    def retrieve(self, request, execution_id: str, key: str):
+    def retrieve(self, request, execution_id: str, step_key: str):
         execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
-        step = selectors.step_get(tenant_id=self.tenant_id, execution_id=execution_id, key=self._key(key))
+        step = selectors.step_get(tenant_id=self.tenant_id, execution_id=execution_id, key=self._key(step_key))
         return self.ok(bodies.step_body(step))
 
     @extend_schema(
-        summary="Update a step", request=serializers.StepUpdateInputSerializer,
+        operation_id="update_step", summary="Update a step", request=serializers.StepUpdateInputSerializer,
         responses={200: enveloped(serializers.StepOutputSerializer), **errors(400, 401, 403, 404, 409, 413, 429)},
     )
-    def partial_update(self, request, execution_id: str, key: str):
+    def partial_update(self, request, execution_id: str, step_key: str):
         execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
         changes = self.validated(serializers.StepUpdateInputSerializer, partial=True)
-        step = services.step_update(tenant_id=self.tenant_id, execution_id=execution_id, key=self._key(key),
+        step = services.step_update(tenant_id=self.tenant_id, execution_id=execution_id, key=self._key(step_key),
                                     changes=dict(changes))
         return self.ok(bodies.step_body(step))
 
@@ -241,6 +244,7 @@ class LogViewSet(ApiViewSet):
     permission_by_action = {"create": CanWrite}
 
     @extend_schema(
+        operation_id="list_logs",
         summary="Log lines by sequence", parameters=[*filter_parameters(LogFilter), PAGE_SIZE_LOGS, CURSOR],
         responses={200: paged(serializers.LogOutputSerializer), **errors(400, 401, 403, 404, 429)},
     )
@@ -254,6 +258,7 @@ class LogViewSet(ApiViewSet):
         return self.paged([bodies.log_row_body(row) for row in page.items], page)
 
     @extend_schema(
+        operation_id="append_logs",
         summary="Append a batch of log lines", request=serializers.LogsAppendInputSerializer,
         responses={201: enveloped(serializers.LogsAppendedOutputSerializer),
                    **errors(400, 401, 403, 404, 413, 429)},
@@ -277,7 +282,7 @@ class RuleViewSet(ApiViewSet):
         return f"{api_root(self.request)}/rules/{rule_id}"
 
     @extend_schema(
-        summary="List rules", parameters=[*filter_parameters(RuleFilter), PAGE_SIZE, CURSOR],
+        operation_id="list_rules", summary="List rules", parameters=[*filter_parameters(RuleFilter), PAGE_SIZE, CURSOR],
         responses={200: paged(serializers.RuleOutputSerializer), **errors(400, 401, 403, 429)},
     )
     def list(self, request):
@@ -288,7 +293,7 @@ class RuleViewSet(ApiViewSet):
         return self.paged([bodies.rule_body(rule, root) for rule in page.items], page)
 
     @extend_schema(
-        summary="Make a rule", request=serializers.RuleInputSerializer,
+        operation_id="create_rule", summary="Make a rule", request=serializers.RuleInputSerializer,
         responses={201: enveloped(serializers.RuleOutputSerializer), **errors(400, 401, 403, 413, 429)},
     )
     def create(self, request):
@@ -297,30 +302,30 @@ class RuleViewSet(ApiViewSet):
         return self.created(bodies.rule_body(rule, api_root(request)), self._location(rule.pk))
 
     @extend_schema(
-        summary="One rule", responses={200: enveloped(serializers.RuleOutputSerializer),
+        operation_id="get_rule", summary="One rule", responses={200: enveloped(serializers.RuleOutputSerializer),
                                        **errors(400, 401, 403, 404, 429)},
     )
-    def retrieve(self, request, pk: str):
-        rule_id = self.path_uuid(pk, "rule id")
+    def retrieve(self, request, rule_id: str):
+        rule_id = self.path_uuid(rule_id, "rule id")
         self.query()
         return self.ok(bodies.rule_body(selectors.rule_get(tenant_id=self.tenant_id, rule_id=rule_id),
                                         api_root(request)))
 
     @extend_schema(
-        summary="Change a rule", request=serializers.RuleInputSerializer,
+        operation_id="update_rule", summary="Change a rule", request=serializers.RuleInputSerializer,
         responses={200: enveloped(serializers.RuleOutputSerializer), **errors(400, 401, 403, 404, 413, 429)},
     )
-    def partial_update(self, request, pk: str):
-        rule_id = self.path_uuid(pk, "rule id")
+    def partial_update(self, request, rule_id: str):
+        rule_id = self.path_uuid(rule_id, "rule id")
         self.query()
         changes = self.validated(serializers.RuleInputSerializer, partial=True)
         rule = services.rule_update(tenant_id=self.tenant_id, rule_id=rule_id, changes=dict(changes))
         return self.ok(bodies.rule_body(rule, api_root(request)))
 
-    @extend_schema(summary="Delete a rule that has no executions",
+    @extend_schema(operation_id="delete_rule", summary="Delete a rule that has no executions",
                    responses={204: None, **errors(400, 401, 403, 404, 409, 429)})
-    def destroy(self, request, pk: str):
-        rule_id = self.path_uuid(pk, "rule id")
+    def destroy(self, request, rule_id: str):
+        rule_id = self.path_uuid(rule_id, "rule id")
         self.query()
         services.rule_delete(tenant_id=self.tenant_id, rule_id=rule_id)
         return self.no_content()
@@ -330,6 +335,7 @@ class RuleExecutionViewSet(ExecutionViewSet):
     """The executions of one rule."""
 
     @extend_schema(
+        operation_id="list_rule_executions",
         summary="A rule's executions", parameters=[*filter_parameters(RuleExecutionFilter), PAGE_SIZE, CURSOR],
         responses={200: paged(serializers.ExecutionItemOutputSerializer), **errors(400, 401, 403, 404, 429)},
     )
@@ -342,10 +348,10 @@ class RuleExecutionViewSet(ExecutionViewSet):
                           selectors.execution_list(tenant_id=self.tenant_id).filter(rule_id=rule_id))
 
     @extend_schema(
-        summary="One execution of a rule", parameters=[EXPAND],
+        operation_id="get_rule_execution", summary="One execution of a rule", parameters=[EXPAND],
         responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 429)},
     )
-    def retrieve(self, request, rule_id: str, pk: str):
+    def retrieve(self, request, rule_id: str, execution_id: str):
         # Another rule's execution is as absent as a missing one: the detail query filters by rule.
-        return super().retrieve(request, pk, rule_id=self.path_uuid(rule_id, "rule id"))
+        return super().retrieve(request, execution_id, rule_id=self.path_uuid(rule_id, "rule id"))
 
