@@ -1,6 +1,9 @@
-"""Strict DRF input fields: JSON types as sent, canonical UUIDs, 32-bit integers, no NUL."""
+"""Strict DRF input fields: JSON types as sent, canonical UUIDs, 32-bit integers, whole
+date-times with an offset, no NUL."""
 
 import json
+import re
+from datetime import UTC, datetime
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
@@ -78,6 +81,40 @@ class StrictUuidField(serializers.Field):
 
     def to_representation(self, value):
         return str(value)
+
+
+# RFC 3339's form of ISO 8601: date, time to the second (a fraction optional) and an offset.
+DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})\Z")
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class StrictDateTimeField(serializers.Field):
+    """A JSON string holding a real date-time with its offset (`2025-06-01T12:00:00Z`,
+    `2025-06-01T14:00:00.5+02:00`), as UTC. DRF's DateTimeField also takes a bare date, a space
+    for the `T` and no offset (then read as the server's zone); a time that says when something
+    is due must not be guessed at. Fractions past the microsecond are cut."""
+
+    default_error_messages = {
+        "invalid": "Must be an ISO 8601 date-time with seconds and an offset, e.g. 2025-06-01T12:00:00Z.",
+        "overflow": "Must be a time from year 1 to 9999 in UTC.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not DATE_TIME.match(data):
+            self.fail("invalid")
+        try:
+            parsed = datetime.fromisoformat(data.upper())
+        except ValueError:  # off the calendar or the clock: 2025-02-30, 24:00, an offset of 24 hours
+            self.fail("invalid")
+        except OverflowError:
+            self.fail("overflow")
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # year 1 with a positive offset, 9999 with a negative one
+            self.fail("overflow")
+
+    def to_representation(self, value):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class JsonField(serializers.JSONField):

@@ -1,15 +1,24 @@
-"""The lifecycle of executions and steps: which moves are allowed, and what each records."""
+"""The lifecycle of executions and steps: which moves are allowed, what each records, and when an
+unfinished execution has outrun its rule's timeout."""
+
+from datetime import datetime, timedelta
 
 from executions.models import Execution, ExecutionEvent, ExecutionStep
 
 S = Execution.Status
 EXECUTION_MOVES: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.RUNNING, S.CANCELLED, S.SKIPPED, S.TIMEOUT}),
-    S.RUNNING: frozenset({S.COMPLETED, S.FAILED, S.TIMEOUT, S.CANCELLED}),
+    S.RUNNING: frozenset({S.WAITING, S.COMPLETED, S.FAILED, S.TIMEOUT, S.CANCELLED}),
+    # A paused run resumes, or ends while paused: its engine gave up, nothing came in time, or
+    # someone called it off. Completing is reported by a running engine, so not from here.
+    S.WAITING: frozenset({S.RUNNING, S.FAILED, S.TIMEOUT, S.CANCELLED}),
 }
+# Timed out by age (from the start, or the creation when it never started).
+AGEING = frozenset({S.PENDING, S.RUNNING})
 
 EVENT_OF_STATUS: dict[str, str] = {
     S.RUNNING: ExecutionEvent.Type.STATUS_CHANGED,
+    S.WAITING: ExecutionEvent.Type.STATUS_CHANGED,
     S.SKIPPED: ExecutionEvent.Type.STATUS_CHANGED,
     S.COMPLETED: ExecutionEvent.Type.COMPLETED,
     S.FAILED: ExecutionEvent.Type.FAILED,
@@ -39,3 +48,17 @@ def execution_can_retry(execution: Execution, *, rule_is_enabled: bool, has_next
 
 def execution_can_cancel(execution: Execution) -> bool:
     return execution.status in Execution.CANCELLABLE
+
+
+def execution_is_overdue(*, status: str, created_at: datetime, started_at: datetime | None,
+                         waiting_until: datetime | None, timeout_seconds: int, now: datetime) -> bool:
+    """Whether expire_executions moves the execution to timeout: a pending or running one when its
+    age passes the rule's timeout; a waiting one when its waiting_until lies more than the timeout
+    in the past (never by its age, and never without a waiting_until: it waits until its engine or
+    an operator moves it)."""
+    timeout = timedelta(seconds=timeout_seconds)
+    if status in AGEING:
+        return now - (started_at or created_at) > timeout
+    if status == S.WAITING:
+        return waiting_until is not None and now - waiting_until > timeout
+    return False

@@ -42,6 +42,8 @@ class Execution(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending"
         RUNNING = "running"
+        # Paused by its engine until something outside happens (an approval, a timer, a callback).
+        WAITING = "waiting"
         COMPLETED = "completed"
         FAILED = "failed"
         CANCELLED = "cancelled"
@@ -50,13 +52,19 @@ class Execution(models.Model):
 
     FINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.TIMEOUT, Status.SKIPPED})
     RETRYABLE = frozenset({Status.FAILED, Status.TIMEOUT, Status.CANCELLED})
-    CANCELLABLE = frozenset({Status.PENDING, Status.RUNNING})
+    CANCELLABLE = frozenset({Status.PENDING, Status.RUNNING, Status.WAITING})
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="executions")
     rule = models.ForeignKey(AutomationRule, on_delete=models.PROTECT, related_name="executions")
     rule_version = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # Why it is in its status, in the engine's words; cleared by a status change that gives none.
+    status_reason = models.CharField(max_length=1000, null=True, blank=True)
+    # When a waiting execution's engine expects to resume it; null outside waiting.
+    waiting_until = models.DateTimeField(null=True, blank=True)
+    # The run's result as its engine reports it (up to 256 KiB as JSON, checked by the API).
+    output = models.JSONField(null=True, blank=True)
     trigger_data = models.JSONField(default=dict)
     execution_context = models.JSONField(default=dict)
     triggered_by = models.CharField(max_length=255, null=True, blank=True)
@@ -98,16 +106,25 @@ class Execution(models.Model):
                          name="exec_tenant_rule"),
             # GET /executions?external_ref=
             models.Index(fields=("tenant", "external_ref"), name="exec_tenant_extref"),
-            # expire_executions: the unfinished ones.
+            # expire_executions: the pending and running ones, which time out by their age.
             models.Index(fields=("status", "created_at"), name="exec_status_created",
                          condition=Q(status__in=("pending", "running"))),
+            # expire_executions: the waiting ones, which time out by waiting_until (never by their age,
+            # and never without a waiting_until). Made CONCURRENTLY by migration 0004.
+            models.Index(fields=("waiting_until",), name="exec_waiting_until",
+                         condition=Q(status="waiting", waiting_until__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "running", "completed", "failed", "cancelled", "timeout",
-                                        "skipped"]),
+                condition=Q(status__in=["pending", "running", "waiting", "completed", "failed", "cancelled",
+                                        "timeout", "skipped"]),
                 name="%(app_label)s_%(class)s_status_valid",
                 violation_error_message="Unknown execution status.",
+            ),
+            models.CheckConstraint(
+                condition=Q(waiting_until__isnull=True) | Q(status="waiting"),
+                name="%(app_label)s_%(class)s_waiting_until_only_while_waiting",
+                violation_error_message="Only a waiting execution has a waiting_until.",
             ),
             models.CheckConstraint(
                 condition=Q(actions_successful__lte=F("actions_total") - F("actions_failed")),

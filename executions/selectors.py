@@ -37,21 +37,25 @@ def rule_get(*, tenant_id: UUID, rule_id: UUID) -> AutomationRule:
     return rule
 
 
-def execution_list(*, tenant_id: UUID) -> QuerySet[Execution]:
-    """Executions newest first, with what their links need in the same query."""
+def _with_link_state(queryset: QuerySet[Execution]) -> QuerySet[Execution]:
     return (
-        execution_queryset(tenant_id=tenant_id)
+        queryset
         # Links need the rule's state and the next attempt's id; no other rule or attempt column.
         .annotate(rule_is_enabled=F("rule__is_enabled"), next_attempt_ref=F("next_attempt__id"))
         .defer("request_fingerprint", "retry_key")
-        .order_by("-created_at", "-id")
     )
+
+
+def execution_list(*, tenant_id: UUID) -> QuerySet[Execution]:
+    """Executions newest first, with what their links need in the same query, without the output
+    that list items do not show (up to 256 KiB each)."""
+    return _with_link_state(execution_queryset(tenant_id=tenant_id)).defer("output").order_by("-created_at", "-id")
 
 
 def execution_get(*, tenant_id: UUID, execution_id: UUID, with_rule: bool = False,
                   rule_id: UUID | None = None) -> Execution:
     """One execution (of `rule_id` only, when given), with what its links need."""
-    queryset = execution_list(tenant_id=tenant_id).filter(pk=execution_id)
+    queryset = _with_link_state(execution_queryset(tenant_id=tenant_id)).filter(pk=execution_id)
     if with_rule:
         queryset = queryset.select_related("rule")
     if rule_id is not None:

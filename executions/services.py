@@ -2,6 +2,7 @@
 concurrent callers. Views, admin actions and commands call these; nothing else writes."""
 
 from datetime import datetime, timedelta
+from itertools import chain
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -17,7 +18,14 @@ from executions.exceptions import (
     NotFound,
     RuleDisabled,
 )
-from executions.lifecycle import EVENT_OF_STATUS, STEP_RAN, execution_can_move, step_can_move
+from executions.lifecycle import (
+    AGEING,
+    EVENT_OF_STATUS,
+    STEP_RAN,
+    execution_can_move,
+    execution_is_overdue,
+    step_can_move,
+)
 from executions.models import AutomationRule, Execution, ExecutionEvent, ExecutionLog, ExecutionStep
 
 S = Execution.Status
@@ -85,10 +93,15 @@ def _locked(*, tenant_id: UUID, execution_id: UUID) -> Execution:
     return execution
 
 
-def _move(execution: Execution, target: str, *, actor: str, now: datetime, data: dict | None = None) -> None:
-    """Moves a locked execution to `target`, stamping its timing and recording the event."""
+def _move(execution: Execution, target: str, *, actor: str, now: datetime, reason: str | None = None,
+          data: dict | None = None) -> None:
+    """Moves a locked execution to `target` for `reason` (a move that gives none clears the reason
+    of the status it leaves), stamping its timing and recording the event."""
     previous = execution.status
     execution.status = target
+    execution.status_reason = reason
+    if target != S.WAITING:
+        execution.waiting_until = None  # it says when a wait ends: nothing outside waiting
     if target == S.RUNNING and execution.started_at is None:
         execution.started_at = now
     if target in Execution.FINAL:
@@ -159,7 +172,8 @@ def execution_start(*, tenant_id: UUID, actor: str, automation_rule_id: UUID, tr
 
 @transaction.atomic
 def execution_report(*, tenant_id: UUID, execution_id: UUID, actor: str, changes: dict) -> Execution:
-    """Applies an engine's progress report: a status move, counters, context and error."""
+    """Applies an engine's progress report: a status move and its reason, counters, context, error
+    and output. Fields not sent keep their value, except what a move clears (see `_move`)."""
     execution = _locked(tenant_id=tenant_id, execution_id=execution_id)
     target = changes.get("status", execution.status)
     if execution.status in Execution.FINAL or target != execution.status:
@@ -176,6 +190,9 @@ def execution_report(*, tenant_id: UUID, execution_id: UUID, actor: str, changes
         ]
     if changes.get("failed_action_index") is not None and target != S.FAILED:
         errors["failed_action_index"] = ["Only a failed execution has a failed action index."]
+    if changes.get("waiting_until") is not None and target != S.WAITING:
+        errors["waiting_until"] = [f"Only a waiting execution has a waiting_until (this one would be {target}); "
+                                   "send it with status waiting, or send null."]
     if errors:
         raise Invalid(next(iter(errors.values()))[0], errors)
 
@@ -183,7 +200,7 @@ def execution_report(*, tenant_id: UUID, execution_id: UUID, actor: str, changes
         if field != "status":
             setattr(execution, field, value)
     if target != execution.status:
-        _move(execution, target, actor=actor, now=timezone.now())
+        _move(execution, target, actor=actor, now=timezone.now(), reason=changes.get("status_reason"))
     execution.save()
     return execution
 
@@ -222,33 +239,44 @@ def execution_retry(*, tenant_id: UUID, execution_id: UUID, actor: str,
 
 @transaction.atomic
 def execution_cancel(*, tenant_id: UUID, execution_id: UUID, actor: str, reason: str | None = None) -> Execution:
+    """Cancels a pending, running or waiting execution; the reason becomes its status_reason."""
     execution = _locked(tenant_id=tenant_id, execution_id=execution_id)
     if execution.status not in Execution.CANCELLABLE:
-        raise IllegalTransition(f"Only a pending or running execution can be cancelled; this one is "
+        raise IllegalTransition(f"Only a pending, running or waiting execution can be cancelled; this one is "
                                 f"{execution.status}.")
-    _move(execution, S.CANCELLED, actor=actor, now=timezone.now(), data={"reason": reason})
+    _move(execution, S.CANCELLED, actor=actor, now=timezone.now(), reason=reason, data={"reason": reason})
     execution.save()
     return execution
 
 
+EXPIRY_COLUMNS = ("pk", "tenant_id", "status", "created_at", "started_at", "waiting_until", "rule__timeout_seconds")
+
+
 def executions_expire(*, now: datetime | None = None) -> list[UUID]:
-    """Moves to timeout every pending or running execution that outran its rule's timeout_seconds.
+    """Moves to timeout every pending or running execution that outran its rule's timeout_seconds,
+    and every waiting one whose waiting_until lies more than that in the past.
 
     Each is its own transaction, re-checked under its row lock, so that it is safe beside the API."""
     now = now or timezone.now()
-    candidates = Execution.objects.filter(status__in=Execution.CANCELLABLE).values_list(
-        "pk", "tenant_id", "started_at", "created_at", "rule__timeout_seconds"
-    )
+    # Two reads, each on its partial index (see Execution.Meta); a waiting execution without
+    # waiting_until is never a candidate.
+    ageing = Execution.objects.filter(status__in=AGEING).values_list(*EXPIRY_COLUMNS)
+    waiting = Execution.objects.filter(status=S.WAITING, waiting_until__isnull=False).values_list(*EXPIRY_COLUMNS)
     expired = []
-    for pk, tenant_id, started_at, created_at, timeout_seconds in candidates.iterator():
-        if now - (started_at or created_at) <= timedelta(seconds=timeout_seconds):
+    for pk, tenant_id, status, created_at, started_at, waiting_until, timeout_seconds in chain(
+        ageing.iterator(), waiting.iterator()
+    ):
+        if not execution_is_overdue(status=status, created_at=created_at, started_at=started_at,
+                                    waiting_until=waiting_until, timeout_seconds=timeout_seconds, now=now):
             continue
         with transaction.atomic():
             execution = _locked(tenant_id=tenant_id, execution_id=pk)
-            if execution.status not in Execution.CANCELLABLE:
-                continue  # moved on since it was read
-            if now - (execution.started_at or created_at) <= timedelta(seconds=timeout_seconds):
-                continue  # started running since it was read: its time counts from that start
+            # Judged again as it is now: since it was read it may have finished, started running
+            # (its time counts from that start), resumed, or been given a later waiting_until.
+            if not execution_is_overdue(status=execution.status, created_at=execution.created_at,
+                                        started_at=execution.started_at, waiting_until=execution.waiting_until,
+                                        timeout_seconds=timeout_seconds, now=now):
+                continue
             _move(execution, S.TIMEOUT, actor="system", now=now)
             execution.save()
             expired.append(pk)

@@ -37,7 +37,8 @@ def make_execution(*, tenant: Tenant, rule: AutomationRule | None = None, status
     fields.update(overrides)
     execution, _ = services.execution_start(tenant_id=tenant.pk, actor=actor, automation_rule_id=rule.pk, **fields)
     path = {
-        "pending": [], "running": ["running"], "completed": ["running", "completed"],
+        "pending": [], "running": ["running"], "waiting": ["running", "waiting"],
+        "completed": ["running", "completed"],
         "failed": ["running", "failed"], "timeout": ["running", "timeout"], "cancelled": ["cancelled"],
         "skipped": ["skipped"],
     }[status]

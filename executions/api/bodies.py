@@ -74,12 +74,14 @@ def event_body(event: ExecutionEvent) -> dict:
 
 
 def execution_item_body(execution: Execution, root: str) -> dict:
-    """An execution as lists show it: without logs and steps."""
+    """An execution as lists show it: without output, logs and steps."""
     return {
         "execution_id": str(execution.pk),
         "automation_rule_id": str(execution.rule_id),
         "trigger_data": execution.trigger_data,
         "status": execution.status,
+        "status_reason": execution.status_reason,
+        "waiting_until": iso(execution.waiting_until),
         "started_at": iso(execution.started_at),
         "completed_at": iso(execution.completed_at),
         "duration_ms": execution.duration_ms,
@@ -122,6 +124,7 @@ def execution_body(detail: ExecutionDetail, root: str, *, with_rule: bool = Fals
     body = execution_item_body(execution, root)
     links = body.pop("_links")
     before, after = previous_step(detail.steps), next_step(detail.steps, execution)
+    body["output"] = execution.output
     body["logs"] = [log_row_body(row) for row in detail.logs]
     body["logs_truncated"] = detail.logs_truncated
     body["steps"] = [step_body(step) for step in detail.steps]

@@ -25,8 +25,8 @@ def _post(href: str) -> dict:
 
 
 def execution_links(execution: Execution, root: str) -> dict:
-    """Links of an execution fetched by `selectors.execution_list` (which annotates the rule's
-    state and the next attempt's id)."""
+    """Links of an execution fetched by `selectors.execution_list` or `execution_get` (which
+    annotate the rule's state and the next attempt's id)."""
     this = f"{root}/executions/{execution.pk}"
     next_attempt = execution.next_attempt_ref
     links = {

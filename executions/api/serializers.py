@@ -8,6 +8,7 @@ from config.fields import (
     JsonField,
     StrictBooleanField,
     StrictCharField,
+    StrictDateTimeField,
     StrictIntegerField,
     StrictSerializer,
     StrictUuidField,
@@ -18,6 +19,8 @@ STEP_KEY = r"^[A-Za-z0-9_.:-]{1,100}\Z"  # \Z, not $: "$" also matches before a 
 STEP_KEY_PATTERN = re.compile(STEP_KEY)
 MESSAGE_MAX_BYTES = 8 * 1024
 METADATA_MAX_BYTES = 16 * 1024
+OUTPUT_MAX_BYTES = 256 * 1024
+STATUS_REASON_MAX_LENGTH = 1000
 
 
 def _text(max_length: int | None = None, **kwargs) -> StrictCharField:
@@ -79,6 +82,9 @@ class ExecutionStartInputSerializer(StrictSerializer):
 
 class ExecutionReportInputSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=Execution.Status.choices, required=False)
+    status_reason = _text(STATUS_REASON_MAX_LENGTH)
+    waiting_until = StrictDateTimeField(required=False, allow_null=True)
+    output = JsonField(required=False, allow_null=True, max_bytes=OUTPUT_MAX_BYTES)
     actions_total = StrictIntegerField(required=False)
     actions_successful = StrictIntegerField(required=False)
     actions_failed = StrictIntegerField(required=False)
@@ -123,7 +129,7 @@ class LogsAppendInputSerializer(StrictSerializer):
 
 
 class CancelInputSerializer(StrictSerializer):
-    reason = _text(1000)
+    reason = _text(STATUS_REASON_MAX_LENGTH)  # it becomes the status_reason
 
 
 class RetryInputSerializer(StrictSerializer):
@@ -207,6 +213,9 @@ class ExecutionItemOutputSerializer(serializers.Serializer):
     automation_rule_id = serializers.UUIDField()
     trigger_data = serializers.DictField()
     status = serializers.ChoiceField(choices=Execution.Status.choices)
+    status_reason = serializers.CharField(allow_null=True, help_text="Why it is in its status, in the engine's words.")
+    waiting_until = serializers.DateTimeField(allow_null=True, help_text="When a waiting execution expects to "
+                                                                         "resume; null outside waiting.")
     started_at = serializers.DateTimeField(allow_null=True)
     completed_at = serializers.DateTimeField(allow_null=True)
     duration_ms = serializers.IntegerField(allow_null=True, min_value=0)
@@ -230,6 +239,7 @@ class ExecutionItemOutputSerializer(serializers.Serializer):
 
 
 class ExecutionOutputSerializer(ExecutionItemOutputSerializer):
+    output = serializers.JSONField(allow_null=True, help_text="The run's result as its engine reports it.")
     logs = LogOutputSerializer(many=True)
     logs_truncated = serializers.BooleanField()
     steps = StepOutputSerializer(many=True)

@@ -5,13 +5,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from executions import services
 from executions.models import AutomationRule, Execution
 from tests.factories import API, add_logs, add_steps, assert_problem, make_execution, make_rule
 
 ROOT = f"http://testserver{API}"
-LEFT_OUT_OF_LIST_ITEMS = {"logs", "logs_truncated", "steps", "previous_step", "next_step"}
+LEFT_OUT_OF_LIST_ITEMS = {"logs", "logs_truncated", "steps", "previous_step", "next_step", "output"}
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
@@ -137,16 +139,36 @@ def test_list_is_newest_first_with_ties_broken_by_id(api, tenant, rule):
     assert listed == newest_first(executions)
 
 
-def test_list_items_are_the_execution_without_logs_and_steps(api, tenant, rule):
-    execution = make_execution(tenant=tenant, rule=rule, status="running")
+@pytest.mark.parametrize("status", ["running", "waiting"])
+def test_list_items_are_the_execution_without_output_logs_and_steps(api, tenant, rule, status):
+    execution = make_execution(tenant=tenant, rule=rule, status=status)
     add_steps(execution, 2)
     add_logs(execution, 3)
+    changes = {"status_reason": "awaiting approval from finance", "output": {"approval_request": "apr-77"}}
+    if status == "waiting":
+        changes["waiting_until"] = T0
+    services.execution_report(tenant_id=tenant.pk, execution_id=execution.pk, actor="system", changes=changes)
 
     item = api.get("executions").json()["data"][0]
     detail = api.get(f"executions/{execution.pk}").json()["data"]
 
     assert set(item) == set(detail) - LEFT_OUT_OF_LIST_ITEMS
     assert item == {name: value for name, value in detail.items() if name not in LEFT_OUT_OF_LIST_ITEMS}
+    assert item["status_reason"] == "awaiting approval from finance"
+    assert item["waiting_until"] == (iso(T0) if status == "waiting" else None)
+    assert detail["output"] == {"approval_request": "apr-77"}
+
+
+def test_list_pages_never_read_the_output(api, tenant, rule, django_assert_num_queries):
+    execution = make_execution(tenant=tenant, rule=rule, status="running")
+    services.execution_report(tenant_id=tenant.pk, execution_id=execution.pk, actor="system",
+                              changes={"output": {"text": "x" * 200_000}})
+
+    for path in ("executions", f"rules/{rule.pk}/executions"):
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(path).status_code == 200
+        read = [q["sql"] for q in queries if "executions_execution" in q["sql"]]
+        assert read and not any("output" in sql for sql in read), read
 
 
 def test_list_has_a_pagination_block_even_when_empty(api):
@@ -161,7 +183,7 @@ def test_list_has_a_pagination_block_even_when_empty(api):
 @pytest.fixture
 def one_of_each_status(tenant, rule) -> dict[str, Execution]:
     return {status: make_execution(tenant=tenant, rule=rule, status=status)
-            for status in ("pending", "running", "completed", "failed", "cancelled", "timeout", "skipped")}
+            for status in ("pending", "running", "waiting", "completed", "failed", "cancelled", "timeout", "skipped")}
 
 
 @pytest.mark.parametrize(("query", "expected"), [
@@ -169,6 +191,9 @@ def one_of_each_status(tenant, rule) -> dict[str, Execution]:
     ("status=failed,completed", {"failed", "completed"}),
     ("status=failed&status=completed", {"failed", "completed"}),
     ("status=failed,completed&status=skipped", {"failed", "completed", "skipped"}),
+    ("status=waiting", {"waiting"}),
+    ("status=running,waiting", {"running", "waiting"}),
+    ("status=pending&status=waiting,cancelled", {"pending", "waiting", "cancelled"}),
 ])
 def test_status_filter_is_repeatable_and_comma_separated(api, one_of_each_status, query, expected):
     listed = set(ids(api.get(f"executions?{query}")))
@@ -394,7 +419,7 @@ def test_an_empty_filter_value_is_400_naming_it(api, query):
 
 
 @pytest.mark.parametrize("query", [
-    "status=done", "status=FAILED", "status=failed,nope", "automation_rule_id=42",
+    "status=done", "status=FAILED", "status=failed,nope", "status=WAITING", "status=paused", "automation_rule_id=42",
     "automation_rule_id={hex}", "automation_rule_id={{{rule}}}", "automation_rule_id=urn:uuid:{rule}",
     "started_after=yesterday", "completed_before=2024-13-01T00:00:00Z", "min_duration_ms=-1",
     "max_duration_ms=1.5", "min_duration_ms=abc", "max_duration_ms=2147483648",

@@ -76,6 +76,15 @@ def test_a_run_records_one_event_per_change_of_status_oldest_first(api, rule, ac
                               ("execution.timed_out", "running", "timeout")]),
     (["running", "cancelled"], [("execution.status_changed", "pending", "running"),
                                 ("execution.cancelled", "running", "cancelled")]),
+    (["running", "waiting", "failed"], [("execution.status_changed", "pending", "running"),
+                                        ("execution.status_changed", "running", "waiting"),
+                                        ("execution.failed", "waiting", "failed")]),
+    (["running", "waiting", "timeout"], [("execution.status_changed", "pending", "running"),
+                                         ("execution.status_changed", "running", "waiting"),
+                                         ("execution.timed_out", "waiting", "timeout")]),
+    (["running", "waiting", "cancelled"], [("execution.status_changed", "pending", "running"),
+                                           ("execution.status_changed", "running", "waiting"),
+                                           ("execution.cancelled", "waiting", "cancelled")]),
 ])
 def test_each_final_move_records_its_own_event_and_no_status_changed_beside_it(api, rule, path, expected):
     execution_id = start(api, rule)["execution_id"]
@@ -83,6 +92,30 @@ def test_each_final_move_records_its_own_event_and_no_status_changed_beside_it(a
         assert api.patch(f"executions/{execution_id}", {"status": status}).status_code == 200
 
     assert moves(events(api, execution_id)) == [("execution.created", None, "pending"), *expected]
+
+
+def test_moves_into_and_out_of_waiting_record_status_changed_each_time(api, rule, actor):
+    execution_id = start(api, rule)["execution_id"]
+    path = f"executions/{execution_id}"
+    for body in ({"status": "running"},
+                 {"status": "waiting", "status_reason": "awaiting approval", "waiting_until": "2030-06-01T12:00:00Z"},
+                 {"status": "running"}, {"status": "waiting", "status_reason": "paused by circuit breaker"},
+                 {"status": "running"}, {"status": "completed", "output": {"ok": True}}):
+        assert api.patch(path, body).status_code == 200, body
+
+    history = events(api, execution_id)
+
+    assert moves(history) == [
+        ("execution.created", None, "pending"),
+        ("execution.status_changed", "pending", "running"),
+        ("execution.status_changed", "running", "waiting"),
+        ("execution.status_changed", "waiting", "running"),
+        ("execution.status_changed", "running", "waiting"),
+        ("execution.status_changed", "waiting", "running"),
+        ("execution.completed", "running", "completed"),
+    ]
+    assert {e["actor"] for e in history} == {actor}
+    assert all(e["data"] == {} for e in history)
 
 
 def test_a_retry_records_retried_on_the_retried_execution_and_created_on_the_new_attempt(api, tenant, actor):
@@ -101,6 +134,16 @@ def test_a_retry_records_retried_on_the_retried_execution_and_created_on_the_new
     (created,) = events(api, attempt["execution_id"])
     assert (created["type"], created["previous_status"], created["status"], created["actor"]) == (
         "execution.created", None, "pending", actor)
+
+
+def test_a_cancel_of_a_waiting_run_keeps_its_reason_on_the_cancelled_event(api, tenant, actor):
+    execution = make_execution(tenant=tenant, status="waiting")
+
+    api.post(f"executions/{execution.pk}/cancel", {"reason": "approval refused"})
+
+    event = events(api, execution.pk)[-1]
+    assert (event["type"], event["previous_status"], event["status"], event["data"], event["actor"]) == (
+        "execution.cancelled", "waiting", "cancelled", {"reason": "approval refused"}, actor)
 
 
 def test_a_cancel_keeps_its_reason_on_the_cancelled_event(api, rule, actor):
@@ -123,11 +166,18 @@ def test_changes_without_a_change_of_status_record_no_event(api, rule):
 
     assert api.patch(path, {"actions_successful": 1, "execution_context": {"a": 1}}).status_code == 200
     assert api.patch(path, {"status": "running", "error_message": "slow"}).status_code == 200
+    assert api.patch(path, {"status_reason": "slow upstream", "output": {"rows": 1}}).status_code == 200
     assert api.patch(path, {}).status_code == 200
     assert api.post(f"{path}/logs", {"entries": [{"message": "hello"}, {"message": "again"}]}).status_code == 201
     assert api.post(f"{path}/steps", {"key": "send", "status": "pending"}).status_code == 201
     assert api.patch(f"{path}/steps/send", {"status": "running"}).status_code == 200
     assert api.patch(f"{path}/steps/send", {"status": "completed", "output": {"ok": True}}).status_code == 200
+    assert events(api, execution_id) == history
+
+    assert api.patch(path, {"status": "waiting"}).status_code == 200
+    history = events(api, execution_id)
+    assert api.patch(path, {"status": "waiting", "waiting_until": "2030-06-01T12:00:00Z"}).status_code == 200
+    assert api.patch(path, {"status_reason": "awaiting approval", "waiting_until": None}).status_code == 200
 
     assert events(api, execution_id) == history
 
@@ -139,6 +189,8 @@ def test_refused_changes_record_no_event(api, rule):
 
     assert_problem(api.patch(path, {"status": "completed"}), 409)
     assert_problem(api.patch(path, {"status": "running", "actions_successful": 99}), 400)
+    assert_problem(api.patch(path, {"status": "running", "waiting_until": "2030-06-01T12:00:00Z"}), 400)
+    assert_problem(api.patch(path, {"status": "waiting"}), 409)
     assert_problem(api.post(f"{path}/retry"), 409)
 
     assert events(api, execution_id) == history

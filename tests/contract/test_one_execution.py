@@ -15,10 +15,11 @@ from tests.factories import API, ApiClient, add_logs, add_steps, assert_problem,
 
 ROOT = f"http://testserver{API}"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-STATUSES = {"pending", "running", "completed", "failed", "cancelled", "timeout", "skipped"}
+STATUSES = {"pending", "running", "waiting", "completed", "failed", "cancelled", "timeout", "skipped"}
 FINAL = {"completed", "failed", "cancelled", "timeout", "skipped"}
 EXECUTION_FIELDS = {
-    "execution_id", "automation_rule_id", "trigger_data", "status", "started_at", "completed_at", "duration_ms",
+    "execution_id", "automation_rule_id", "trigger_data", "status", "status_reason", "waiting_until", "output",
+    "started_at", "completed_at", "duration_ms",
     "actions_total", "actions_successful", "actions_failed", "error_message", "error_stack",
     "failed_action_index", "execution_context", "logs", "tenant", "_links",
     "attempt", "retry_of", "triggered_by", "idempotency_key", "external_ref", "rule_version", "steps",
@@ -84,7 +85,8 @@ def test_every_field_of_an_execution_has_its_type(api, rule):
     ]})
     api.patch(f"executions/{execution_id}", {"status": "failed", "actions_successful": 1, "actions_failed": 1,
                                              "error_message": "SMTP down", "error_stack": "at send()",
-                                             "failed_action_index": 1})
+                                             "failed_action_index": 1, "status_reason": "gave up after 3 tries",
+                                             "output": {"sent": 1, "bounced": ["b@example.com"]}})
 
     body = detail(api, execution_id)
     assert set(body) == EXECUTION_FIELDS
@@ -92,6 +94,8 @@ def test_every_field_of_an_execution_has_its_type(api, rule):
     assert body["automation_rule_id"] == str(rule.pk)
     assert body["trigger_data"] == {"order_id": 42, "tags": ["a"]}
     assert body["status"] == "failed"
+    assert (body["status_reason"], body["waiting_until"]) == ("gave up after 3 tries", None)
+    assert body["output"] == {"sent": 1, "bounced": ["b@example.com"]}
     assert is_time(body["started_at"]) and is_time(body["completed_at"])
     assert is_int(body["duration_ms"]) and body["duration_ms"] >= 0
     assert (body["actions_total"], body["actions_successful"], body["actions_failed"]) == (3, 1, 1)
@@ -126,8 +130,9 @@ def test_a_fresh_execution_has_nulls_and_zeros_where_nothing_happened(api, tenan
     body = detail(api, make_execution(tenant=tenant, rule=rule).pk)
     assert set(body) == EXECUTION_FIELDS
     assert body["status"] == "pending"
-    for name in ("started_at", "completed_at", "duration_ms", "error_message", "error_stack", "failed_action_index",
-                 "retry_of", "triggered_by", "idempotency_key", "external_ref", "previous_step", "next_step"):
+    for name in ("status_reason", "waiting_until", "output", "started_at", "completed_at", "duration_ms",
+                 "error_message", "error_stack", "failed_action_index", "retry_of", "triggered_by", "idempotency_key",
+                 "external_ref", "previous_step", "next_step"):
         assert body[name] is None, name
     assert body["actions_total"] == len(rule.actions) == 3
     assert (body["actions_successful"], body["actions_failed"]) == (0, 0)
@@ -144,6 +149,29 @@ def test_every_status_reads_with_the_same_fields(api, tenant, rule, status):
     assert (body["completed_at"] is None) == (status not in FINAL)
     if status != "failed":
         assert body["failed_action_index"] is None
+
+
+def test_a_waiting_execution_reads_with_its_reason_and_the_time_it_waits_until(api, tenant, rule):
+    execution = make_execution(tenant=tenant, rule=rule, status="running")
+    report(execution, status="waiting", status_reason="awaiting approval from finance",
+           waiting_until=datetime(2030, 6, 1, 14, 0, 0, 500_000, tzinfo=timezone.get_fixed_timezone(120)),
+           output={"approval_request": "apr-77"})
+
+    body = detail(api, execution.pk)
+
+    assert set(body) == EXECUTION_FIELDS
+    assert (body["status"], body["status_reason"]) == ("waiting", "awaiting approval from finance")
+    assert body["waiting_until"] == "2030-06-01T12:00:00.500000Z" and is_time(body["waiting_until"])
+    assert body["output"] == {"approval_request": "apr-77"}
+    assert is_time(body["started_at"]) and (body["completed_at"], body["duration_ms"]) == (None, None)
+    assert set(body["_links"]) == BASE_LINKS | {"cancel"}
+
+
+@pytest.mark.parametrize("output", [None, {"rows": 3}, [1, 2], "done", 0, 1.5, True, {}])
+def test_output_is_any_json_value_or_null(api, tenant, rule, output):
+    execution = make_execution(tenant=tenant, rule=rule, status="running")
+    report(execution, status="completed", output=output)
+    assert detail(api, execution.pk)["output"] == output
 
 
 def test_rule_version_is_the_rules_version_when_the_execution_started(api, tenant, rule):
@@ -347,7 +375,8 @@ def links_of(api, execution) -> dict:
 
 @pytest.mark.parametrize(
     "status, extra",
-    [("pending", {"cancel"}), ("running", {"cancel"}), ("completed", set()), ("skipped", set()),
+    [("pending", {"cancel"}), ("running", {"cancel"}), ("waiting", {"cancel"}), ("completed", set()),
+     ("skipped", set()),
      ("failed", {"retry"}), ("timeout", {"retry"}), ("cancelled", {"retry"})],
 )
 def test_links_follow_the_lifecycle(api, tenant, status, extra):
@@ -417,7 +446,7 @@ def _every_state(tenant):
     first = make_execution(tenant=tenant, status="failed")
     executions += [first, retry(first)]
     for execution in executions:
-        if execution.status in ("pending", "running"):
+        if execution.status in ("pending", "running", "waiting"):
             add_steps(execution, 2)
         add_logs(execution, 3)
     return executions

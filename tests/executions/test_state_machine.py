@@ -29,13 +29,14 @@ from hypothesis.stateful import (
 from executions.models import ExecutionEvent
 from tests.factories import ApiClient, make_key, make_rule, make_tenant
 
-STATUSES = ("pending", "running", "completed", "failed", "cancelled", "timeout", "skipped")
+STATUSES = ("pending", "running", "waiting", "completed", "failed", "cancelled", "timeout", "skipped")
 FINAL = frozenset({"completed", "failed", "cancelled", "timeout", "skipped"})
 RETRYABLE = frozenset({"failed", "timeout", "cancelled"})
-CANCELLABLE = frozenset({"pending", "running"})
+CANCELLABLE = frozenset({"pending", "running", "waiting"})
 MOVES = {
     "pending": frozenset({"running", "cancelled", "skipped", "timeout"}),
-    "running": frozenset({"completed", "failed", "timeout", "cancelled"}),
+    "running": frozenset({"waiting", "completed", "failed", "timeout", "cancelled"}),
+    "waiting": frozenset({"running", "failed", "timeout", "cancelled"}),
 }
 COUNTERS = ("actions_total", "actions_successful", "actions_failed")
 RULE_ACTIONS = 3
@@ -55,6 +56,8 @@ class Tracked:
     counters: dict = field(default_factory=lambda: {"actions_total": RULE_ACTIONS, "actions_successful": 0,
                                                     "actions_failed": 0})
     status_changes: int = 0
+    # The status_reason: a cancel's reason, cleared by every move that gives none (PATCHes here give none).
+    reason: str | None = None
     next_attempt: str | None = None
     # The execution as first seen final (without _links, which gain next_attempt on a retry).
     final_body: dict | None = None
@@ -142,6 +145,7 @@ class ExecutionLifecycle(RuleBasedStateMachine):
             assert response.json()["data"]["status"] == target
             if target != tracked.status:
                 tracked.status_changes += 1
+                tracked.reason = None
             tracked.status = target
             tracked.counters = merged
 
@@ -173,6 +177,7 @@ class ExecutionLifecycle(RuleBasedStateMachine):
             assert response.status_code == 200, response.content
             tracked.status = "cancelled"
             tracked.status_changes += 1
+            tracked.reason = reason
         else:
             assert response.status_code == 409, (tracked.status, response.content)
 
@@ -205,8 +210,11 @@ class ExecutionLifecycle(RuleBasedStateMachine):
         started, completed = parse_time(body["started_at"]), parse_time(body["completed_at"])
         # Timing
         assert (completed is not None) == (tracked.status in FINAL)
-        if tracked.status == "running":
+        if tracked.status in ("running", "waiting"):
             assert started is not None
+        # Reasons and waits
+        assert body["status_reason"] == tracked.reason
+        assert body["waiting_until"] is None  # never sent here: a wait without an end
         if started is not None and completed is not None:
             assert started <= completed
             assert body["duration_ms"] == (completed - started) // timedelta(milliseconds=1)
