@@ -198,6 +198,44 @@ def test_concurrent_cancel_and_completion_leave_one_winner(tenant, key, rule):
 
 
 @race_test
+def test_cancels_racing_resumes_of_a_waiting_run_leave_one_cancel_and_one_history(tenant, key, rule):
+    """The row lock serialises them: a resume that comes first moves the run to running (and the
+    cancel then ends the running run); one that comes after the cancel is refused. One cancel wins,
+    and a cancelled run never runs again."""
+    orders = Counter()
+    for _ in range(4):
+        execution = make_execution(tenant=tenant, rule=rule, status="running")
+        path = f"executions/{execution.pk}"
+        ApiClient(key).patch(path, {"status": "waiting", "status_reason": "awaiting approval from finance",
+                                    "waiting_until": "2030-06-01T12:00:00Z"})
+        calls = []
+        for n in range(3):
+            calls += [post(key, f"{path}/cancel", {"reason": f"operator {n}"}), patch(key, path, {"status": "running"})]
+
+        responses = race(*calls)
+
+        assert_no_server_error(responses)
+        cancels, resumes = responses[0::2], responses[1::2]
+        assert statuses(cancels) == {200: 1, 409: 2}
+        assert set(statuses(resumes)) <= {200, 409}
+        execution.refresh_from_db()
+        events = list(ExecutionEvent.objects.filter(execution=execution).order_by("id"))
+        [cancelled] = [event for event in events if event.type == "execution.cancelled"]
+        assert (execution.status, execution.waiting_until) == ("cancelled", None)
+        assert execution.status_reason == cancelled.data["reason"]
+        moves = [(event.previous_status, event.status) for event in events[3:]]  # after created, running, waiting
+        if any(response.status_code == 200 for response in resumes):
+            orders["resumed, then cancelled"] += 1
+            assert moves == [("waiting", "running"), ("running", "cancelled")]
+        else:
+            orders["cancelled, resumes refused"] += 1
+            assert moves == [("waiting", "cancelled")]
+        # The history is one unbroken chain of moves.
+        assert all(before.status == after.previous_status for before, after in zip(events, events[1:], strict=False))
+    assert sum(orders.values()) == 4
+
+
+@race_test
 def test_concurrent_steps_with_one_key_make_one_step(tenant, key, rule):
     execution = make_execution(tenant=tenant, rule=rule, status="running")
 
@@ -302,10 +340,11 @@ def test_deleting_a_rule_while_it_is_started_leaves_one_consistent_outcome(tenan
         assert Execution.objects.filter(rule_id=rule.pk).count() == len(started)
 
 
-def test_throttle_rate_holds_across_worker_processes(tmp_path):
-    """Two processes share the file cache, as gunicorn workers on one machine do; together they
-    may not pass more requests than the rate allows."""
-    limit = 150
+@pytest.mark.parametrize("limit", [150, 20_000])
+def test_throttle_rate_holds_across_worker_processes(tmp_path, limit):
+    """Two processes share the counters, as gunicorn workers on one machine do; together they may
+    not pass more requests than the rate allows: exactly up to a limit of 100 per process batch,
+    else within one batch (1 % of the limit) per process."""
     # A fixed window of an hour: keep clear of its end, where the count starts again.
     left = 3600 - time.time() % 3600
     if left < 60:
@@ -324,5 +363,8 @@ def test_throttle_rate_holds_across_worker_processes(tmp_path):
         worker.join(timeout=30)
         assert worker.exitcode == 0
 
-    # Each process alone would pass all of its `limit` requests; together exactly `limit` pass.
-    assert sum(allowed) == limit, allowed
+    # Each process alone would pass all of its `limit` requests; together no more than the limit
+    # and its tolerance pass.
+    batch = max(1, limit // 100)
+    tolerance = 0 if batch == 1 else 2 * batch
+    assert limit <= sum(allowed) <= limit + tolerance, allowed
