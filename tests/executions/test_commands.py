@@ -13,6 +13,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F
+from django.utils import timezone
 
 from executions import services
 from executions.models import AutomationRule, Execution, ExecutionEvent, ExecutionLog, ExecutionStep
@@ -76,6 +77,21 @@ def test_seed_demo_includes_a_retried_chain(var_dir):
     assert retry.attempt == 2
     assert retry.retry_of.status == "failed"
     assert ExecutionEvent.objects.filter(execution=retry.retry_of, type="execution.retried").count() == 1
+
+
+def test_seed_demo_includes_waiting_runs_and_a_completed_run_with_an_output(var_dir):
+    before = timezone.now()
+    seed()
+    executions = Execution.objects.filter(tenant__slug="demo")
+
+    approval = executions.get(status_reason="awaiting approval from finance")
+    assert approval.status == "waiting" and approval.waiting_until > before
+    breaker = executions.get(status_reason="paused by circuit breaker")
+    assert breaker.status == "waiting" and breaker.waiting_until is None
+    assert executions.filter(status="completed", output__isnull=False).exists()
+    for execution in (approval, breaker):
+        assert list(ExecutionEvent.objects.filter(execution=execution).order_by("id").values_list("type", "status"))[
+            -1] == ("execution.status_changed", "waiting")
 
 
 def test_seed_demo_makes_everything_through_the_services(var_dir):

@@ -7,11 +7,13 @@ import os
 import secrets
 import tempfile
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from config.commands import Command as BaseCommand
 from executions import selectors, services
@@ -206,6 +208,8 @@ class DemoRun:
         self.timed_out_report(nightly)
         self.skipped_welcome(welcome)
         self.failed_legacy(legacy)
+        self.order_awaiting_approval(orders)
+        self.welcome_paused_by_circuit_breaker(welcome)
         return showcase
 
     # Building blocks
@@ -261,7 +265,9 @@ class DemoRun:
         self.step_moved(execution, 2, "notify-slack", "completed", output={"ts": "1712345678.000100"})
         self.report(execution, actions_successful=3)
         self.log(execution, ("info", "All 3 actions succeeded", {"event_type": "execution.completed"}))
-        return self.report(execution, status="completed", execution_context={"region": "eu-west", "emailed": True})
+        return self.report(execution, status="completed", execution_context={"region": "eu-west", "emailed": True},
+                           output={"order_id": 1001, "reserved": 3, "warehouse": "FRA-1", "message_id": "msg-8f2c41",
+                                   "slack_ts": "1712345678.000100"})
 
     def running_order(self, rule: AutomationRule) -> None:
         execution = self.start(rule, {"order_id": 1002, "customer": "grace@example.com", "total": "54.00",
@@ -345,7 +351,7 @@ class DemoRun:
         self.step(execution, 0, "send-welcome-email", "Send welcome email", "email", "skipped")
         self.step(execution, 1, "add-to-crm", "Add to CRM", "http", "skipped")
         self.log(execution, ("info", "The user opted out of email; nothing to do", {"event_type": "execution.skipped"}))
-        self.report(execution, status="skipped")
+        self.report(execution, status="skipped", status_reason="the user opted out of email")
 
     def failed_legacy(self, rule: AutomationRule) -> None:
         execution = self.start(rule, {"invoice_id": 3001, "amount": "980.00"}, ref="invoice-3001",
@@ -357,3 +363,31 @@ class DemoRun:
                     error_message="The ERP answered 410 Gone")
         # Disabled since: its failed execution offers no retry.
         services.rule_update(tenant_id=self.tenant_id, rule_id=rule.pk, changes={"is_enabled": False})
+
+    def order_awaiting_approval(self, rule: AutomationRule) -> None:
+        execution = self.start(rule, {"order_id": 1004, "customer": "katherine@example.com", "total": "12400.00",
+                                      "currency": "EUR"}, ref="order-1004")
+        self.report(execution, status="running")
+        self.step(execution, 0, "reserve-stock", "Reserve stock", "http", "running")
+        self.step_moved(execution, 0, "reserve-stock", "completed", output={"reserved": 40, "warehouse": "FRA-1"})
+        self.step(execution, 1, "email-customer", "Email the customer", "email", "pending")
+        self.step(execution, 2, "notify-slack", "Tell #orders", "slack", "pending")
+        self.log(execution, ("info", "Orders over 10,000 EUR need finance's approval; asked for it",
+                             {"event_type": "approval.requested", "metadata": {"approval_request": "apr-1004"}}))
+        # The engine expects an answer within a day; expire_executions gives it the rule's timeout beyond that.
+        until = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        self.report(execution, status="waiting", status_reason="awaiting approval from finance", waiting_until=until,
+                    actions_successful=1)
+
+    def welcome_paused_by_circuit_breaker(self, rule: AutomationRule) -> None:
+        execution = self.start(rule, {"user_id": 2003, "email": "margaret@example.com"}, ref="user-2003",
+                               triggered_by="auth-service")
+        self.report(execution, status="running")
+        self.step(execution, 0, "send-welcome-email", "Send welcome email", "email", "completed",
+                  output={"message_id": "msg-91bc02"})
+        self.step(execution, 1, "add-to-crm", "Add to CRM", "http", "pending")
+        self.log(execution, ("warn", "The CRM's circuit breaker is open after 5 failures in 60 s; pausing",
+                             {"action_index": 1, "step_key": "add-to-crm",
+                              "metadata": {"breaker": "crm", "failures": 5}}))
+        # No waiting_until: it resumes when the breaker closes, whenever that is.
+        self.report(execution, status="waiting", status_reason="paused by circuit breaker", actions_successful=1)
