@@ -5,12 +5,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_ENV := DEBUG=1
 
-.PHONY: run test install browser bench lint schema clean
+.PHONY: run test install browser bench lint schema client clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev]" -e clients/python
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,6 +39,15 @@ schema: install
 bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(PY) benchmarks/run.py
+
+# The Python SDK, generated from the schema the code serves; a test fails when the checked-in copy
+# differs from a fresh generation.
+client: install
+	DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file clients/openapi.yaml
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/openapi-python-client generate --path clients/openapi.yaml \
+		--config clients/openapi-python-client.yaml --meta setup --output-path clients/python --overwrite \
+		--fail-on-warning
+	rm -rf clients/python/.ruff_cache
 
 clean:
 	rm -rf $(VENV) var

@@ -106,7 +106,8 @@ def filter_parameters(filterset_class) -> list[OpenApiParameter]:
         kind = next((kind for cls, kind in FILTER_TYPES if isinstance(field, cls)), OpenApiTypes.STR)
         if kind == OpenApiTypes.INT:
             kind = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
-        parameters.append(OpenApiParameter(name, kind, enum=choices, description=description))
+        # A repeatable filter is an array, so that generated clients can send several values.
+        parameters.append(OpenApiParameter(name, kind, enum=choices, many=many or None, description=description))
     return parameters
 
 

@@ -1,0 +1,233 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.execution_envelope import ExecutionEnvelope
+from ...models.get_execution_expand import GetExecutionExpand
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    execution_id: UUID,
+    *,
+    expand: GetExecutionExpand | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_tenant_id, Unset):
+        headers["x-tenant-id"] = x_tenant_id
+
+    params: dict[str, Any] = {}
+
+    json_expand: str | Unset = UNSET
+    if not isinstance(expand, Unset):
+        json_expand = expand.value
+
+    params["expand"] = json_expand
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/automation/executions/{execution_id}".format(
+            execution_id=quote(str(execution_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ExecutionEnvelope | Problem | None:
+    if response.status_code == 200:
+        response_200 = ExecutionEnvelope.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ExecutionEnvelope | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    execution_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    expand: GetExecutionExpand | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> Response[ExecutionEnvelope | Problem]:
+    """One execution
+
+     Executions: start, read, report progress, retry, cancel, history.
+
+    Args:
+        execution_id (UUID):
+        expand (GetExecutionExpand | Unset):
+        x_tenant_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ExecutionEnvelope | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        execution_id=execution_id,
+        expand=expand,
+        x_tenant_id=x_tenant_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    execution_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    expand: GetExecutionExpand | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> ExecutionEnvelope | Problem | None:
+    """One execution
+
+     Executions: start, read, report progress, retry, cancel, history.
+
+    Args:
+        execution_id (UUID):
+        expand (GetExecutionExpand | Unset):
+        x_tenant_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ExecutionEnvelope | Problem
+    """
+
+    return sync_detailed(
+        execution_id=execution_id,
+        client=client,
+        expand=expand,
+        x_tenant_id=x_tenant_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    execution_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    expand: GetExecutionExpand | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> Response[ExecutionEnvelope | Problem]:
+    """One execution
+
+     Executions: start, read, report progress, retry, cancel, history.
+
+    Args:
+        execution_id (UUID):
+        expand (GetExecutionExpand | Unset):
+        x_tenant_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ExecutionEnvelope | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        execution_id=execution_id,
+        expand=expand,
+        x_tenant_id=x_tenant_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    execution_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    expand: GetExecutionExpand | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> ExecutionEnvelope | Problem | None:
+    """One execution
+
+     Executions: start, read, report progress, retry, cancel, history.
+
+    Args:
+        execution_id (UUID):
+        expand (GetExecutionExpand | Unset):
+        x_tenant_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ExecutionEnvelope | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            execution_id=execution_id,
+            client=client,
+            expand=expand,
+            x_tenant_id=x_tenant_id,
+        )
+    ).parsed

@@ -1,0 +1,208 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.step_list_envelope import StepListEnvelope
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    execution_id: UUID,
+    *,
+    x_tenant_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_tenant_id, Unset):
+        headers["x-tenant-id"] = x_tenant_id
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/automation/executions/{execution_id}/steps".format(
+            execution_id=quote(str(execution_id), safe=""),
+        ),
+    }
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | StepListEnvelope | None:
+    if response.status_code == 200:
+        response_200 = StepListEnvelope.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | StepListEnvelope]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    execution_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    x_tenant_id: str | Unset = UNSET,
+) -> Response[Problem | StepListEnvelope]:
+    """The steps in order
+
+     The steps of one execution, in order.
+
+    Args:
+        execution_id (UUID):
+        x_tenant_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | StepListEnvelope]
+    """
+
+    kwargs = _get_kwargs(
+        execution_id=execution_id,
+        x_tenant_id=x_tenant_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    execution_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    x_tenant_id: str | Unset = UNSET,
+) -> Problem | StepListEnvelope | None:
+    """The steps in order
+
+     The steps of one execution, in order.
+
+    Args:
+        execution_id (UUID):
+        x_tenant_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | StepListEnvelope
+    """
+
+    return sync_detailed(
+        execution_id=execution_id,
+        client=client,
+        x_tenant_id=x_tenant_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    execution_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    x_tenant_id: str | Unset = UNSET,
+) -> Response[Problem | StepListEnvelope]:
+    """The steps in order
+
+     The steps of one execution, in order.
+
+    Args:
+        execution_id (UUID):
+        x_tenant_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | StepListEnvelope]
+    """
+
+    kwargs = _get_kwargs(
+        execution_id=execution_id,
+        x_tenant_id=x_tenant_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    execution_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    x_tenant_id: str | Unset = UNSET,
+) -> Problem | StepListEnvelope | None:
+    """The steps in order
+
+     The steps of one execution, in order.
+
+    Args:
+        execution_id (UUID):
+        x_tenant_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | StepListEnvelope
+    """
+
+    return (
+        await asyncio_detailed(
+            execution_id=execution_id,
+            client=client,
+            x_tenant_id=x_tenant_id,
+        )
+    ).parsed

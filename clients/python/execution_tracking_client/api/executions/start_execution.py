@@ -1,0 +1,239 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.execution_envelope import ExecutionEnvelope
+from ...models.execution_start_request import ExecutionStartRequest
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: ExecutionStartRequest,
+    idempotency_key: str | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    if not isinstance(x_tenant_id, Unset):
+        headers["x-tenant-id"] = x_tenant_id
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/automation/executions",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ExecutionEnvelope | Problem | None:
+    if response.status_code == 200:
+        response_200 = ExecutionEnvelope.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 201:
+        response_201 = ExecutionEnvelope.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ExecutionEnvelope | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: ExecutionStartRequest,
+    idempotency_key: str | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> Response[ExecutionEnvelope | Problem]:
+    """Start an execution
+
+     Executions: start, read, report progress, retry, cancel, history.
+
+    Args:
+        idempotency_key (str | Unset):
+        x_tenant_id (str | Unset):
+        body (ExecutionStartRequest): An input serializer that refuses fields it does not know, so
+            a misspelt field is not lost.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ExecutionEnvelope | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+        x_tenant_id=x_tenant_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: ExecutionStartRequest,
+    idempotency_key: str | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> ExecutionEnvelope | Problem | None:
+    """Start an execution
+
+     Executions: start, read, report progress, retry, cancel, history.
+
+    Args:
+        idempotency_key (str | Unset):
+        x_tenant_id (str | Unset):
+        body (ExecutionStartRequest): An input serializer that refuses fields it does not know, so
+            a misspelt field is not lost.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ExecutionEnvelope | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+        x_tenant_id=x_tenant_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: ExecutionStartRequest,
+    idempotency_key: str | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> Response[ExecutionEnvelope | Problem]:
+    """Start an execution
+
+     Executions: start, read, report progress, retry, cancel, history.
+
+    Args:
+        idempotency_key (str | Unset):
+        x_tenant_id (str | Unset):
+        body (ExecutionStartRequest): An input serializer that refuses fields it does not know, so
+            a misspelt field is not lost.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ExecutionEnvelope | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+        x_tenant_id=x_tenant_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: ExecutionStartRequest,
+    idempotency_key: str | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> ExecutionEnvelope | Problem | None:
+    """Start an execution
+
+     Executions: start, read, report progress, retry, cancel, history.
+
+    Args:
+        idempotency_key (str | Unset):
+        x_tenant_id (str | Unset):
+        body (ExecutionStartRequest): An input serializer that refuses fields it does not know, so
+            a misspelt field is not lost.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ExecutionEnvelope | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+            x_tenant_id=x_tenant_id,
+        )
+    ).parsed

@@ -1,0 +1,398 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.execution_status import ExecutionStatus
+
+if TYPE_CHECKING:
+    from ..models.execution_item_execution_context import ExecutionItemExecutionContext
+    from ..models.execution_item_trigger_data import ExecutionItemTriggerData
+    from ..models.execution_links import ExecutionLinks
+
+
+T = TypeVar("T", bound="ExecutionItem")
+
+
+@_attrs_define
+class ExecutionItem:
+    """
+    Attributes:
+        execution_id (UUID):
+        automation_rule_id (UUID):
+        trigger_data (ExecutionItemTriggerData):
+        status (ExecutionStatus): * `pending` - Pending
+            * `running` - Running
+            * `waiting` - Waiting
+            * `completed` - Completed
+            * `failed` - Failed
+            * `cancelled` - Cancelled
+            * `timeout` - Timeout
+            * `skipped` - Skipped
+        status_reason (None | str): Why it is in its status, in the engine's words.
+        waiting_until (datetime.datetime | None): When a waiting execution expects to resume; null outside waiting.
+        started_at (datetime.datetime | None):
+        completed_at (datetime.datetime | None):
+        duration_ms (int | None):
+        actions_total (int):
+        actions_successful (int):
+        actions_failed (int):
+        error_message (None | str):
+        error_stack (None | str):
+        failed_action_index (int | None):
+        execution_context (ExecutionItemExecutionContext):
+        tenant (UUID):
+        attempt (int):
+        retry_of (None | UUID):
+        triggered_by (None | str):
+        idempotency_key (None | str):
+        external_ref (None | str):
+        rule_version (int):
+        created_at (datetime.datetime):
+        updated_at (datetime.datetime):
+        links (ExecutionLinks):
+    """
+
+    execution_id: UUID
+    automation_rule_id: UUID
+    trigger_data: ExecutionItemTriggerData
+    status: ExecutionStatus
+    status_reason: None | str
+    waiting_until: datetime.datetime | None
+    started_at: datetime.datetime | None
+    completed_at: datetime.datetime | None
+    duration_ms: int | None
+    actions_total: int
+    actions_successful: int
+    actions_failed: int
+    error_message: None | str
+    error_stack: None | str
+    failed_action_index: int | None
+    execution_context: ExecutionItemExecutionContext
+    tenant: UUID
+    attempt: int
+    retry_of: None | UUID
+    triggered_by: None | str
+    idempotency_key: None | str
+    external_ref: None | str
+    rule_version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    links: ExecutionLinks
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        execution_id = str(self.execution_id)
+
+        automation_rule_id = str(self.automation_rule_id)
+
+        trigger_data = self.trigger_data.to_dict()
+
+        status = self.status.value
+
+        status_reason: None | str
+        status_reason = self.status_reason
+
+        waiting_until: None | str
+        if isinstance(self.waiting_until, datetime.datetime):
+            waiting_until = self.waiting_until.isoformat()
+        else:
+            waiting_until = self.waiting_until
+
+        started_at: None | str
+        if isinstance(self.started_at, datetime.datetime):
+            started_at = self.started_at.isoformat()
+        else:
+            started_at = self.started_at
+
+        completed_at: None | str
+        if isinstance(self.completed_at, datetime.datetime):
+            completed_at = self.completed_at.isoformat()
+        else:
+            completed_at = self.completed_at
+
+        duration_ms: int | None
+        duration_ms = self.duration_ms
+
+        actions_total = self.actions_total
+
+        actions_successful = self.actions_successful
+
+        actions_failed = self.actions_failed
+
+        error_message: None | str
+        error_message = self.error_message
+
+        error_stack: None | str
+        error_stack = self.error_stack
+
+        failed_action_index: int | None
+        failed_action_index = self.failed_action_index
+
+        execution_context = self.execution_context.to_dict()
+
+        tenant = str(self.tenant)
+
+        attempt = self.attempt
+
+        retry_of: None | str
+        if isinstance(self.retry_of, UUID):
+            retry_of = str(self.retry_of)
+        else:
+            retry_of = self.retry_of
+
+        triggered_by: None | str
+        triggered_by = self.triggered_by
+
+        idempotency_key: None | str
+        idempotency_key = self.idempotency_key
+
+        external_ref: None | str
+        external_ref = self.external_ref
+
+        rule_version = self.rule_version
+
+        created_at = self.created_at.isoformat()
+
+        updated_at = self.updated_at.isoformat()
+
+        links = self.links.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "execution_id": execution_id,
+                "automation_rule_id": automation_rule_id,
+                "trigger_data": trigger_data,
+                "status": status,
+                "status_reason": status_reason,
+                "waiting_until": waiting_until,
+                "started_at": started_at,
+                "completed_at": completed_at,
+                "duration_ms": duration_ms,
+                "actions_total": actions_total,
+                "actions_successful": actions_successful,
+                "actions_failed": actions_failed,
+                "error_message": error_message,
+                "error_stack": error_stack,
+                "failed_action_index": failed_action_index,
+                "execution_context": execution_context,
+                "tenant": tenant,
+                "attempt": attempt,
+                "retry_of": retry_of,
+                "triggered_by": triggered_by,
+                "idempotency_key": idempotency_key,
+                "external_ref": external_ref,
+                "rule_version": rule_version,
+                "created_at": created_at,
+                "updated_at": updated_at,
+                "_links": links,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.execution_item_execution_context import ExecutionItemExecutionContext  # noqa: PLC0415
+        from ..models.execution_item_trigger_data import ExecutionItemTriggerData  # noqa: PLC0415
+        from ..models.execution_links import ExecutionLinks  # noqa: PLC0415
+
+        d = dict(src_dict)
+        execution_id = UUID(d.pop("execution_id"))
+
+        automation_rule_id = UUID(d.pop("automation_rule_id"))
+
+        trigger_data = ExecutionItemTriggerData.from_dict(d.pop("trigger_data"))
+
+        status = ExecutionStatus(d.pop("status"))
+
+        def _parse_status_reason(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        status_reason = _parse_status_reason(d.pop("status_reason"))
+
+        def _parse_waiting_until(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                waiting_until_type_0 = datetime.datetime.fromisoformat(data)
+
+                return waiting_until_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        waiting_until = _parse_waiting_until(d.pop("waiting_until"))
+
+        def _parse_started_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                started_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return started_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        started_at = _parse_started_at(d.pop("started_at"))
+
+        def _parse_completed_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                completed_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return completed_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        completed_at = _parse_completed_at(d.pop("completed_at"))
+
+        def _parse_duration_ms(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        duration_ms = _parse_duration_ms(d.pop("duration_ms"))
+
+        actions_total = d.pop("actions_total")
+
+        actions_successful = d.pop("actions_successful")
+
+        actions_failed = d.pop("actions_failed")
+
+        def _parse_error_message(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        error_message = _parse_error_message(d.pop("error_message"))
+
+        def _parse_error_stack(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        error_stack = _parse_error_stack(d.pop("error_stack"))
+
+        def _parse_failed_action_index(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        failed_action_index = _parse_failed_action_index(d.pop("failed_action_index"))
+
+        execution_context = ExecutionItemExecutionContext.from_dict(d.pop("execution_context"))
+
+        tenant = UUID(d.pop("tenant"))
+
+        attempt = d.pop("attempt")
+
+        def _parse_retry_of(data: object) -> None | UUID:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                retry_of_type_0 = UUID(data)
+
+                return retry_of_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | UUID, data)
+
+        retry_of = _parse_retry_of(d.pop("retry_of"))
+
+        def _parse_triggered_by(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        triggered_by = _parse_triggered_by(d.pop("triggered_by"))
+
+        def _parse_idempotency_key(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        idempotency_key = _parse_idempotency_key(d.pop("idempotency_key"))
+
+        def _parse_external_ref(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        external_ref = _parse_external_ref(d.pop("external_ref"))
+
+        rule_version = d.pop("rule_version")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        links = ExecutionLinks.from_dict(d.pop("_links"))
+
+        execution_item = cls(
+            execution_id=execution_id,
+            automation_rule_id=automation_rule_id,
+            trigger_data=trigger_data,
+            status=status,
+            status_reason=status_reason,
+            waiting_until=waiting_until,
+            started_at=started_at,
+            completed_at=completed_at,
+            duration_ms=duration_ms,
+            actions_total=actions_total,
+            actions_successful=actions_successful,
+            actions_failed=actions_failed,
+            error_message=error_message,
+            error_stack=error_stack,
+            failed_action_index=failed_action_index,
+            execution_context=execution_context,
+            tenant=tenant,
+            attempt=attempt,
+            retry_of=retry_of,
+            triggered_by=triggered_by,
+            idempotency_key=idempotency_key,
+            external_ref=external_ref,
+            rule_version=rule_version,
+            created_at=created_at,
+            updated_at=updated_at,
+            links=links,
+        )
+
+        execution_item.additional_properties = d
+        return execution_item
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

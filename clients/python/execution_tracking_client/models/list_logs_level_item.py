@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class ListLogsLevelItem(StrEnum):
+    DEBUG = "debug"
+    ERROR = "error"
+    INFO = "info"
+    WARN = "warn"
+
+    def __str__(self) -> str:
+        return str(self.value)
