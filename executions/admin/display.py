@@ -9,6 +9,7 @@ from django.utils.html import format_html
 STATUS_COLOURS = {
     "pending": ("#757575", "#fff"),
     "running": ("#1565c0", "#fff"),
+    "waiting": ("#6a1b9a", "#fff"),
     "completed": ("#2e7d32", "#fff"),
     "failed": ("#c62828", "#fff"),
     "cancelled": ("#6d4c41", "#fff"),
@@ -25,9 +26,11 @@ BADGE = ('<span class="status-badge status-{}" style="background:{};color:{};pad
          'border-radius:10px;font-size:11px;font-weight:600;white-space:nowrap">{}</span>')
 
 
-def status_badge(status: str) -> str:
+def status_badge(status: str, reason: str | None = None) -> str:
+    """The status as a coloured badge; its reason, when there is one, shows on hover."""
     background, colour = STATUS_COLOURS.get(status, ("#757575", "#fff"))
-    return format_html(BADGE, status, background, colour, status)
+    badge = format_html(BADGE, status, background, colour, status)
+    return format_html('<span title="{}">{}</span>', reason, badge) if reason else badge
 
 
 def level_badge(level: str) -> str:
@@ -52,6 +55,11 @@ def duration_text(milliseconds: int | float | None) -> str:
 
 def pretty_json(value) -> str:
     return format_html('<pre class="pretty-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def pretty_json_or_none(value) -> str:
+    """Pretty JSON, or a dash for a value never reported (SQL NULL; a reported JSON null reads the same)."""
+    return "—" if value is None else pretty_json(value)
 
 
 def moment_text(moment: datetime | None) -> str:

@@ -15,7 +15,14 @@ from django.utils.html import format_html
 
 from config.uuids import parse_uuid
 from executions import selectors, services
-from executions.admin.display import duration_text, level_badge, moment_text, pretty_json, status_badge
+from executions.admin.display import (
+    duration_text,
+    level_badge,
+    moment_text,
+    pretty_json,
+    pretty_json_or_none,
+    status_badge,
+)
 from executions.admin.filters import RuleFilter, TriggerFilter
 from executions.admin.listing import EstimatedCountPaginator, SpanDatesQuerySet
 from executions.admin.timeline import step_timeline
@@ -34,7 +41,7 @@ EVENTS_SHOWN = 50
 # Shorter words would not use the trigram indexes; they are matched exactly only.
 MIN_CONTAINS = 3
 RULES_MATCHED = 1000
-LIST_DEFERRED = ("trigger_data", "execution_context", "error_stack", "request_fingerprint", "retry_key")
+LIST_DEFERRED = ("trigger_data", "execution_context", "error_stack", "output", "request_fingerprint", "retry_key")
 
 
 def next_attempt_of(execution: Execution) -> Execution | None:
@@ -74,11 +81,13 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     actions = ("retry_selected", "cancel_selected")
     fieldsets = (
-        (None, {"fields": ("id", "status_badge", "tenant", "rule", "rule_version", "attempt", "previous_attempt",
-                           "next_attempt_link", "triggered_by", "external_ref", "idempotency_key")}),
+        (None, {"fields": ("id", "status_badge", "status_reason", "waiting_until_detail", "tenant", "rule",
+                           "rule_version", "attempt", "previous_attempt", "next_attempt_link", "triggered_by",
+                           "external_ref", "idempotency_key")}),
         ("Error", {"fields": ("error_message", "error_stack_text")}),
         ("Timing", {"fields": ("created", "started_detail", "completed", "duration", "updated")}),
         ("Counters", {"fields": ("actions_total", "actions_successful", "actions_failed", "failed_action_index")}),
+        ("Output", {"fields": ("output_json",)}),
         ("Trigger data and context", {"fields": ("trigger_data_json", "execution_context_json")}),
     )
     readonly_fields = flatten_fieldsets(fieldsets)
@@ -148,7 +157,7 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
 
     @admin.display(description="Status")
     def status_badge(self, obj: Execution) -> str:
-        return status_badge(obj.status)
+        return status_badge(obj.status, obj.status_reason)
 
     @admin.display(description="Execution")
     def short_id(self, obj: Execution) -> str:
@@ -185,6 +194,10 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
     def started_detail(self, obj: Execution) -> str:
         return moment_text(obj.started_at)
 
+    @admin.display(description="Waiting until")
+    def waiting_until_detail(self, obj: Execution) -> str:
+        return moment_text(obj.waiting_until)
+
     @admin.display(description="Previous attempt")
     def previous_attempt(self, obj: Execution) -> str:
         if obj.retry_of_id is None:
@@ -207,6 +220,10 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
     @admin.display(description="Execution context")
     def execution_context_json(self, obj: Execution) -> str:
         return pretty_json(obj.execution_context)
+
+    @admin.display(description="Output")
+    def output_json(self, obj: Execution) -> str:
+        return pretty_json_or_none(obj.output)
 
     def _execution_link(self, execution: Execution) -> str:
         return format_html('<a href="{}">attempt {} · {}</a> {}', self._change_url(execution), execution.attempt,
@@ -321,7 +338,7 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
                                       reason="cancelled in the admin")
 
         self._act_on_selection(request, queryset, cancel, done="Cancelled", reasons=(
-            (IllegalTransition, "not pending or running"),
+            (IllegalTransition, "not pending, running or waiting"),
         ))
 
     def _act_on_selection(self, request, queryset, act, *, done: str, reasons) -> None:

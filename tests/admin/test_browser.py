@@ -1,7 +1,9 @@
 """The admin in a real browser (Debian's chromium driven by Playwright): a staff user finds a
-failed execution, reads it, and retries it; makes an API key and sees its secret once."""
+failed execution, reads it, and retries it; finds a waiting one, reads why and until when it
+waits and what it reported, and cancels it; makes an API key and sees its secret once."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -48,8 +50,21 @@ def scene():
         changes={"status": "failed", "actions_successful": 1, "actions_failed": 1,
                  "error_message": "CRM answered 502 Bad Gateway", "error_stack": "CrmError: 502"},
     )
+    waiting = make_execution(tenant=acme, rule=rule, status="running", external_ref="order-43")
+    services.step_create(tenant_id=acme.pk, execution_id=waiting.pk, key="email", name="Send email",
+                         status="completed")
+    services.step_create(tenant_id=acme.pk, execution_id=waiting.pk, key="approve", name="Approval")
+    services.logs_append(tenant_id=acme.pk, execution_id=waiting.pk, entries=[
+        {"message": "asked finance for approval", "level": "info", "step_key": "approve"},
+    ])
+    waiting = services.execution_report(
+        tenant_id=acme.pk, execution_id=waiting.pk, actor="system",
+        changes={"status": "waiting", "status_reason": "awaiting approval from finance",
+                 "waiting_until": datetime(2030, 6, 1, 12, tzinfo=UTC),
+                 "output": {"approval_request": "apr-43", "amount": "12400.00"}},
+    )
     make_staff("ada", tenant=acme)
-    return {"acme": acme, "failed": failed}
+    return {"acme": acme, "failed": failed, "waiting": waiting}
 
 
 def test_staff_find_a_failed_execution_read_it_and_retry_it(live_server, browser_page, scene, artifacts):
@@ -90,6 +105,47 @@ def test_staff_find_a_failed_execution_read_it_and_retry_it(live_server, browser
     page.locator(".field-previous_attempt a").click()
     expect(page.locator(".field-next_attempt_link a")).to_contain_text("attempt 2")
     expect(page.locator("#retry-execution")).to_have_count(0)
+
+
+def test_staff_find_a_waiting_execution_read_why_and_until_when_it_waits_and_cancel_it(live_server, browser_page,
+                                                                                        scene, artifacts):
+    page, waiting = browser_page, scene["waiting"]
+    log_in(page, live_server, "ada")
+    expect(page.locator("#executions-dashboard thead").first).to_contain_text("waiting")
+
+    page.goto(f"{live_server.url}/admin/executions/execution/")
+    page.locator("#changelist-filter").get_by_role("link", name="Waiting").click()
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(1)
+    badge = rows.first.locator(".status-badge")
+    expect(badge).to_have_text("waiting")
+    expect(badge).to_have_css("background-color", "rgb(106, 27, 154)")
+    expect(rows.first.locator('[title="awaiting approval from finance"]')).to_have_count(1)
+
+    rows.first.locator("th a").click()
+    expect(page.locator("h2").first).to_contain_text(str(waiting.pk))
+    expect(page.locator(".field-status_badge")).to_contain_text("waiting")
+    expect(page.locator(".field-status_reason .readonly")).to_have_text("awaiting approval from finance")
+    expect(page.locator(".field-waiting_until_detail .readonly")).to_have_text("2030-06-01 12:00:00.000 UTC")
+    expect(page.locator(".field-output_json pre.pretty-json")).to_have_text(
+        '{\n  "approval_request": "apr-43",\n  "amount": "12400.00"\n}')
+    expect(page.locator("svg.step-timeline g.step-bar")).to_have_count(2)
+    expect(page.locator("#execution-logs tr.log-line")).to_have_count(1)
+    expect(page.locator("#retry-execution")).to_have_count(0)
+    page.screenshot(path=str(artifacts / "execution-waiting.png"), full_page=True)
+
+    page.locator("#cancel-execution").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("Cancelled.")
+    expect(page).to_have_url(re.compile(rf"/admin/executions/execution/{waiting.pk}/change/$"))
+    expect(page.locator(".field-status_badge")).to_contain_text("cancelled")
+    expect(page.locator(".field-status_reason .readonly")).to_have_text("cancelled in the admin")
+    expect(page.locator(".field-waiting_until_detail .readonly")).to_have_text("—")
+    expect(page.locator("#cancel-execution")).to_have_count(0)
+    expect(page.locator("#retry-execution")).to_have_count(1)
+    event = ExecutionEvent.objects.get(execution=waiting, type="execution.cancelled")
+    assert (event.previous_status, event.actor) == ("waiting", "staff:ada")
+    assert Execution.objects.get(pk=waiting.pk).status == "cancelled"
 
 
 def test_staff_make_an_api_key_and_see_its_secret_once(live_server, browser_page, scene, artifacts):

@@ -26,6 +26,23 @@ def test_the_dashboard_counts_the_last_24_hours_by_tenant_and_status(root_client
     assert [t.total for t in dashboard.tenants] == [3, 1]
 
 
+def test_the_dashboard_counts_waiting_runs_in_a_column_of_their_own_linked_to_the_filtered_list(root_client, tenant):
+    rule = make_rule(tenant=tenant)
+    for status in ("waiting", "waiting", "running"):
+        make_execution(tenant=tenant, rule=rule, status=status)
+
+    response = root_client.get("/admin/")
+    page = response.content.decode()
+
+    dashboard = response.context["dashboard"]
+    assert "waiting" in dashboard.statuses
+    [acme] = dashboard.tenants
+    assert dict(acme.counts) == {**dict.fromkeys(Execution.Status.values, 0), "waiting": 2, "running": 1}
+    assert [status for status, _ in acme.counts] == list(dashboard.statuses)
+    assert '<th scope="col" class="count">waiting</th>' in page
+    assert f"?tenant={tenant.pk}&amp;status__exact=waiting\">2</a>" in page
+
+
 def test_the_dashboard_lists_the_ten_newest_failures(root_client, tenant):
     rule = make_rule(tenant=tenant)
     failures = [make_execution(tenant=tenant, rule=rule, status="failed") for _ in range(12)]

@@ -3,13 +3,14 @@ read-only page, and retry and cancel through the services."""
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from executions import services
+from executions.admin.display import STATUS_COLOURS, status_badge
 from executions.admin.listing import EstimatedCountPaginator
 from executions.models import Execution, ExecutionEvent
 from rbac.services import role_assign, role_get
@@ -29,6 +30,11 @@ def shown(response) -> list:
 
 def notes(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def readonly(page: str, field: str) -> str:
+    """What the page shows for a read-only field (its own box, the first after its row starts)."""
+    return re.search(rf'field-{field}\b.*?<div class="readonly">(.*?)</div>', page, re.S).group(1)
 
 
 @pytest.fixture
@@ -74,11 +80,36 @@ def test_the_list_shows_newest_first_with_status_rule_tenant_timing_and_counters
 @pytest.mark.parametrize("query, expected", [
     ("status__exact=failed", {"failed"}),
     ("status__exact=running", {"running"}),
+    ("status__exact=waiting", {"waiting"}),
 ])
 def test_the_list_filters_by_status(root_client, tenant, failed_run, query, expected):
     make_execution(tenant=tenant, rule=failed_run.rule, status="running")
+    make_execution(tenant=tenant, rule=failed_run.rule, status="waiting")
 
     assert {e.status for e in shown(root_client.get(f"{LIST}?{query}"))} == expected
+
+
+def test_the_status_filter_offers_waiting(root_client, failed_run):
+    page = root_client.get(LIST).content.decode()
+    sidebar = page[page.index('id="changelist-filter"'):]
+    assert '?status__exact=waiting"' in sidebar and ">Waiting</a>" in sidebar
+
+
+def test_every_status_has_a_badge_of_its_own_colour():
+    assert set(STATUS_COLOURS) == set(Execution.Status.values)
+    assert len({background for background, _ in STATUS_COLOURS.values()}) == len(STATUS_COLOURS)
+    badge = status_badge("waiting")
+    assert 'class="status-badge status-waiting"' in badge and "background:#6a1b9a" in badge
+
+
+def test_a_waiting_runs_badge_in_the_list_shows_its_reason_on_hover(root_client, tenant, failed_run):
+    waiting = make_execution(tenant=tenant, rule=failed_run.rule, status="waiting")
+    services.execution_report(tenant_id=tenant.pk, execution_id=waiting.pk, actor="system",
+                              changes={"status_reason": "awaiting approval from finance"})
+
+    page = root_client.get(f"{LIST}?status__exact=waiting").content.decode()
+
+    assert '<span title="awaiting approval from finance"><span class="status-badge status-waiting"' in page
 
 
 def test_the_list_filters_by_tenant_rule_and_trigger(root_client, tenant, other_tenant, failed_run):
@@ -159,6 +190,31 @@ def test_the_page_shows_json_pretty_printed_and_the_error_with_its_stack(root_cl
     assert '<pre class="error-stack">Traceback (most recent call last):\n  File &quot;engine.py&quot;' in page
 
 
+def test_the_page_of_a_waiting_run_shows_its_reason_the_time_it_waits_until_and_its_output(root_client, tenant,
+                                                                                          failed_run):
+    waiting = make_execution(tenant=tenant, rule=failed_run.rule, status="waiting")
+    services.execution_report(tenant_id=tenant.pk, execution_id=waiting.pk, actor="system", changes={
+        "status_reason": "awaiting approval from <finance>", "waiting_until": datetime(2030, 6, 1, 12, tzinfo=UTC),
+        "output": {"approval_request": "apr-77", "amounts": [1, 2]}})
+
+    page = root_client.get(page_of(waiting)).content.decode()
+
+    assert 'class="status-badge status-waiting"' in page
+    assert readonly(page, "status_reason") == "awaiting approval from &lt;finance&gt;"
+    assert readonly(page, "waiting_until_detail") == "2030-06-01 12:00:00.000 UTC"
+    pretty = json.dumps({"approval_request": "apr-77", "amounts": [1, 2]}, indent=2).replace('"', "&quot;")
+    assert readonly(page, "output_json") == f'<pre class="pretty-json">{pretty}</pre>'
+
+
+def test_the_page_of_a_run_without_a_reason_wait_or_output_shows_dashes(root_client, tenant, failed_run):
+    running = make_execution(tenant=tenant, rule=failed_run.rule, status="running")
+
+    page = root_client.get(page_of(running)).content.decode()
+
+    for field in ("status_reason", "waiting_until_detail", "output_json"):
+        assert readonly(page, field) == "—", field
+
+
 def test_the_page_draws_the_steps_as_a_timeline_of_bars(root_client, failed_run):
     page = root_client.get(page_of(failed_run)).content.decode()
     start = page.index('<svg class="step-timeline"')
@@ -235,6 +291,26 @@ def test_cancel_from_the_page_cancels_through_the_service(acme_client, tenant, f
     assert event.actor == "staff:ada" and event.data == {"reason": "cancelled in the admin"}
 
 
+def test_cancel_from_the_page_of_a_waiting_run_ends_the_wait_through_the_service(acme_client, tenant, failed_run):
+    waiting = make_execution(tenant=tenant, rule=failed_run.rule, status="waiting")
+    services.execution_report(tenant_id=tenant.pk, execution_id=waiting.pk, actor="system",
+                              changes={"status_reason": "awaiting approval from finance",
+                                       "waiting_until": timezone.now() + timedelta(days=1)})
+    page = acme_client.get(page_of(waiting)).content.decode()
+    assert 'id="cancel-execution"' in page and 'id="retry-execution"' not in page
+
+    response = acme_client.post(f"{LIST}{waiting.pk}/cancel/")
+
+    assert response["Location"] == page_of(waiting)
+    assert notes(response) == ["Cancelled."]
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.status_reason, waiting.waiting_until) == (
+        "cancelled", "cancelled in the admin", None)
+    event = ExecutionEvent.objects.get(execution=waiting, type="execution.cancelled")
+    assert (event.previous_status, event.actor, event.data) == (
+        "waiting", "staff:ada", {"reason": "cancelled in the admin"})
+
+
 def test_retry_and_cancel_answer_only_post(acme_client, failed_run):
     assert acme_client.get(f"{LIST}{failed_run.pk}/retry/").status_code == 405
     assert acme_client.get(f"{LIST}{failed_run.pk}/cancel/").status_code == 405
@@ -258,13 +334,15 @@ def test_bulk_retry_acts_on_the_retryable_and_says_why_it_skipped_the_others(acm
 def test_bulk_cancel_acts_on_the_unfinished_and_says_why_it_skipped_the_others(acme_client, tenant, failed_run):
     running = make_execution(tenant=tenant, rule=failed_run.rule, status="running")
     pending = make_execution(tenant=tenant, rule=failed_run.rule)
+    waiting = make_execution(tenant=tenant, rule=failed_run.rule, status="waiting")
 
     response = acme_client.post(LIST, {"action": "cancel_selected", "_selected_action": [
-        str(e.pk) for e in (failed_run, running, pending)]})
+        str(e.pk) for e in (failed_run, running, pending, waiting)]})
 
-    assert {e.status for e in Execution.objects.filter(pk__in=[running.pk, pending.pk])} == {"cancelled"}
+    unfinished = Execution.objects.filter(pk__in=[running.pk, pending.pk, waiting.pk])
+    assert {(e.status, e.status_reason) for e in unfinished} == {("cancelled", "cancelled in the admin")}
     assert Execution.objects.get(pk=failed_run.pk).status == "failed"
-    assert notes(response) == ["Cancelled 2 executions. Skipped 1: 1 not pending or running."]
+    assert notes(response) == ["Cancelled 3 executions. Skipped 1: 1 not pending, running or waiting."]
 
 
 def test_bulk_retry_skips_executions_of_a_tenant_where_the_role_cannot_execute(tenant, other_tenant, failed_run):
