@@ -4,7 +4,7 @@ import io
 import json
 import re
 import stat
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.apps import apps
@@ -258,6 +258,18 @@ def test_expire_executions_json_counts_and_names_them(tenant):
     assert json.loads(run("expire_executions", "--json")) == {"expired": 0, "ids": []}
 
 
+def test_expire_executions_times_out_waiting_executions_by_waiting_until_only(tenant):
+    rule = make_rule(tenant=tenant, timeout_seconds=60)
+    overdue, open_ended = (make_execution(tenant=tenant, rule=rule, status="waiting") for _ in range(2))
+    services.execution_report(tenant_id=tenant.pk, execution_id=overdue.pk, actor="system",
+                              changes={"waiting_until": timezone.now() - timedelta(minutes=2)})
+    outrun(open_ended)
+
+    assert json.loads(run("expire_executions", "--json")) == {"expired": 1, "ids": [str(overdue.pk)]}
+
+    assert Execution.objects.get(pk=open_ended.pk).status == "waiting"
+
+
 def test_expire_executions_uses_each_rules_own_timeout(tenant):
     quick = make_execution(tenant=tenant, rule=make_rule(tenant=tenant, timeout_seconds=60), status="running")
     slow = make_execution(tenant=tenant, rule=make_rule(tenant=tenant, timeout_seconds=86400), status="running")
@@ -327,6 +339,49 @@ def test_show_execution_of_an_execution_without_steps_or_logs(tenant):
     execution = make_execution(tenant=tenant)
     printed = run("show_execution", str(execution.pk))
     assert "pending" in printed and printed.count("(none)") == 2
+
+
+def test_show_execution_prints_the_reason_and_the_time_a_waiting_execution_waits_until(tenant):
+    execution = make_execution(tenant=tenant, status="waiting")
+    services.execution_report(tenant_id=tenant.pk, execution_id=execution.pk, actor="system", changes={
+        "status_reason": "awaiting approval\nfrom finance", "waiting_until": datetime(2030, 6, 1, 12, tzinfo=UTC)})
+
+    printed = run("show_execution", str(execution.pk))
+
+    assert re.search(r"^Status\s+waiting$", printed, re.MULTILINE)
+    assert re.search(r"^Reason\s+awaiting approval ⏎ from finance$", printed, re.MULTILINE)
+    assert re.search(r"^Waiting until\s+2030-06-01T12:00:00Z$", printed, re.MULTILINE)
+
+
+def test_show_execution_prints_no_reason_wait_or_output_where_there_is_none(tenant):
+    printed = run("show_execution", str(make_execution(tenant=tenant, status="running").pk))
+    assert not re.search(r"^(Reason|Waiting until|Output)", printed, re.MULTILINE)
+
+
+def test_show_execution_prints_the_first_lines_of_the_output_as_pretty_json(tenant):
+    execution = make_execution(tenant=tenant, status="running")
+    output = {"orders": list(range(30)), "note": "x" * 500}
+    services.execution_report(tenant_id=tenant.pk, execution_id=execution.pk, actor="system",
+                              changes={"status": "completed", "output": output})
+
+    lines = run("show_execution", str(execution.pk)).splitlines()
+
+    start = lines.index("Output")
+    pretty = json.dumps(output, indent=2).splitlines()
+    assert lines[start + 1:start + 21] == pretty[:20]
+    assert len(pretty) == 35
+    assert lines[start + 21] == "… 15 more lines (show_execution --json prints it whole)"
+    assert json.loads(run("show_execution", str(execution.pk), "--json"))["output"] == output
+
+
+def test_show_execution_cuts_long_output_lines(tenant):
+    execution = make_execution(tenant=tenant, status="running")
+    services.execution_report(tenant_id=tenant.pk, execution_id=execution.pk, actor="system",
+                              changes={"output": "y" * 10_000})
+
+    lines = run("show_execution", str(execution.pk)).splitlines()
+
+    assert lines[lines.index("Output") + 1] == '"' + "y" * 198 + "…"
 
 
 def test_show_execution_finds_the_execution_in_any_tenant(other_tenant):

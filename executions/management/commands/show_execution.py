@@ -1,3 +1,4 @@
+import json
 from datetime import datetime
 
 from django.core.management.base import CommandError
@@ -10,6 +11,7 @@ from executions.api.links import api_root
 
 LOG_LINES = 20
 STACK_LINES = 5
+OUTPUT_LINES = 20
 MESSAGE_WIDTH = 200
 
 
@@ -38,8 +40,8 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = ("Prints one execution for a terminal: status, timing, counters, error, steps and the last log "
-            "lines. With --json, the API's body of the execution.")
+    help = ("Prints one execution for a terminal: status and its reason, timing, counters, error, output, steps "
+            "and the last log lines. With --json, the API's body of the execution.")
 
     def add_arguments(self, parser):
         parser.add_argument("id", metavar="ID", help="The execution's id (a UUID).")
@@ -75,7 +77,14 @@ class Command(BaseCommand):
             ("Tenant", f"{tenant.name} ({tenant.slug}, {tenant.pk})"),
             ("Status", self.style.SUCCESS(execution.status) if execution.status == "completed"
              else self.style.ERROR(execution.status) if execution.status in ("failed", "timeout")
+             else self.style.WARNING(execution.status) if execution.status == "waiting"
              else execution.status),
+        ]
+        if execution.status_reason:
+            fields.append(("Reason", one_line(execution.status_reason)))
+        if execution.waiting_until:
+            fields.append(("Waiting until", iso(execution.waiting_until)))
+        fields += [
             ("Attempt", attempt),
             ("Created", iso(execution.created_at)),
             ("Started", iso(execution.started_at) or "-"),
@@ -101,6 +110,14 @@ class Command(BaseCommand):
             if len(stack) > STACK_LINES:
                 more = len(stack) - STACK_LINES
                 lines.append(" " * width + f"… {more} more line{'s' if more > 1 else ''}")
+
+        if execution.output is not None:
+            # Pretty JSON, its first lines only, each on one terminal line: an output may be 256 KiB.
+            output = json.dumps(execution.output, indent=2, ensure_ascii=False).splitlines()
+            lines += ["", "Output", *(one_line(line) for line in output[:OUTPUT_LINES])]
+            if len(output) > OUTPUT_LINES:
+                more = len(output) - OUTPUT_LINES
+                lines.append(f"… {more} more line{'s' if more > 1 else ''} (show_execution --json prints it whole)")
 
         lines += ["", f"Steps ({len(detail.steps)})"]
         if detail.steps:
