@@ -1,9 +1,7 @@
 """Reads of executions and rules, always scoped to one tenant: the only place that scopes them."""
 
-from dataclasses import dataclass
 from uuid import UUID
 
-from django.conf import settings
 from django.db.models import F, QuerySet
 
 from executions.exceptions import NotFound
@@ -52,49 +50,14 @@ def execution_list(*, tenant_id: UUID) -> QuerySet[Execution]:
     return _with_link_state(execution_queryset(tenant_id=tenant_id)).defer("output").order_by("-created_at", "-id")
 
 
-def execution_get(*, tenant_id: UUID, execution_id: UUID, with_rule: bool = False,
-                  rule_id: UUID | None = None) -> Execution:
-    """One execution (of `rule_id` only, when given), with what its links need."""
-    queryset = _with_link_state(execution_queryset(tenant_id=tenant_id)).filter(pk=execution_id)
-    if with_rule:
-        queryset = queryset.select_related("rule")
-    if rule_id is not None:
-        queryset = queryset.filter(rule_id=rule_id)
-    execution = queryset.first()
-    if execution is None:
-        raise NotFound(f"No execution {execution_id}.")
-    return execution
+def log_lines(*, tenant_id: UUID, execution_id: UUID) -> QuerySet[ExecutionLog]:
+    """An execution's log lines, by sequence."""
+    return log_queryset(tenant_id=tenant_id).filter(execution_id=execution_id).order_by("sequence")
 
 
-# Log lines are read as plain rows in this column order (bodies.log_row_body shapes them): the
-# detail and the log list read hundreds per request, and model instances cost most of the time.
-LOG_COLUMNS = ("sequence", "timestamp", "level", "message", "action_index", "step_key", "event_type", "metadata")
-
-
-def log_rows(*, tenant_id: UUID, execution_id: UUID) -> QuerySet:
-    """An execution's log lines as LOG_COLUMNS tuples, by sequence."""
-    return (
-        log_queryset(tenant_id=tenant_id).filter(execution_id=execution_id).order_by("sequence")
-        .values_list(*LOG_COLUMNS)
-    )
-
-
-@dataclass(frozen=True)
-class ExecutionDetail:
-    execution: Execution
-    steps: list[ExecutionStep]
-    logs: list[tuple]  # LOG_COLUMNS rows, ascending
-    logs_truncated: bool
-
-
-def execution_detail(*, tenant_id: UUID, execution_id: UUID, with_rule: bool = False,
-                     rule_id: UUID | None = None) -> ExecutionDetail:
-    """One execution with its steps and last log lines, in three queries whatever their number."""
-    execution = execution_get(tenant_id=tenant_id, execution_id=execution_id, with_rule=with_rule, rule_id=rule_id)
-    steps = list(step_queryset(tenant_id=tenant_id).filter(execution_id=execution.pk).order_by("position"))
-    limit = settings.EXECUTION_LOG_LIMIT
-    newest = list(log_rows(tenant_id=tenant_id, execution_id=execution.pk).order_by("-sequence")[: limit + 1])
-    return ExecutionDetail(execution, steps, newest[:limit][::-1], len(newest) > limit)
+def execution_steps(*, tenant_id: UUID, execution_id: UUID) -> list[ExecutionStep]:
+    """An execution's steps in order."""
+    return list(step_queryset(tenant_id=tenant_id).filter(execution_id=execution_id).order_by("position"))
 
 
 def step_get(*, tenant_id: UUID, execution_id: UUID, key: str) -> ExecutionStep:
@@ -113,4 +76,5 @@ def execution_must_exist(*, tenant_id: UUID, execution_id: UUID) -> None:
 def execution_find(*, execution_id: UUID) -> Execution | None:
     """The execution with this id in whichever tenant holds it, for staff tools (`show_execution`)
     that are not acting for a tenant; with its rule and tenant. Never use it for an API request."""
-    return Execution.objects.select_related("rule", "tenant").filter(pk=execution_id).first()
+    return (Execution.objects.select_related("rule", "tenant").filter(pk=execution_id)
+            .annotate(next_attempt_ref=F("next_attempt__id")).first())

@@ -163,7 +163,9 @@ def test_a_walk_through_every_operation_answers_what_the_schema_documents(
     assert first.status_code == 200 and first.json()["pagination"]["next"]
     assert api.get(first.json()["pagination"]["next"]).status_code == 200
     assert_problem(api.get("executions", {"status": "lost"}), 400)
-    assert api.get(f"executions/{execution_id}", {"expand": "rule"}).status_code == 200
+    read = api.get(f"executions/{execution_id}", {"expand": "rule"})
+    assert read.status_code == 200
+    assert api.get(f"executions/{execution_id}", {"expand": "rule"}, HTTP_IF_NONE_MATCH=read["ETag"]).status_code == 304
     assert_problem(api.get(f"executions/{missing}"), 404)
     assert_problem(api.get(f"executions/{execution_id}", HTTP_X_TENANT_ID=str(other_tenant.pk)), 403)
 
@@ -221,7 +223,7 @@ def test_a_walk_through_every_operation_answers_what_the_schema_documents(
     assert_problem(busy.get(f"executions/{execution_id}"), 429)
 
     assert {operation for operation, _ in seen} == OPERATIONS
-    assert {200, 201, 204, 400, 401, 403, 404, 409, 413, 429} <= {status for _, status in seen}
+    assert {200, 201, 204, 304, 400, 401, 403, 404, 409, 413, 429} <= {status for _, status in seen}
     for operation in OPERATIONS:  # every operation was seen succeeding and failing
         assert {status for op, status in seen if op == operation} & {200, 201, 204}, operation
         assert {status for op, status in seen if op == operation} & {400, 403, 404, 409, 413, 429}, operation

@@ -1,12 +1,16 @@
-"""The JSON bodies of executions, steps, log lines, events and rules: plain functions over model
-rows, one per resource, so that every read is shaped in one place (and fast). The
-`*OutputSerializer` classes in serializers.py document the same shapes for the schema."""
+"""The JSON bodies of the API. Executions, steps, log lines and events are written by the database
+(documents.py declares their fields); this module adds their `_links` and shapes the rest (rules)
+from model rows. The `*OutputSerializer` classes in serializers.py document the same shapes."""
 
 from datetime import UTC, datetime
+from uuid import UUID
 
+import orjson
+
+from executions import selectors
+from executions.api import documents
 from executions.api.links import execution_links, rule_links
-from executions.models import AutomationRule, Execution, ExecutionEvent, ExecutionStep
-from executions.selectors import ExecutionDetail
+from executions.models import AutomationRule
 
 
 def iso(value: datetime | None) -> str | None:
@@ -32,105 +36,34 @@ def rule_body(rule: AutomationRule, root: str) -> dict:
     }
 
 
-def step_body(step: ExecutionStep) -> dict:
-    return {
-        "key": step.key,
-        "name": step.name,
-        "type": step.type,
-        "status": step.status,
-        "position": step.position,
-        "started_at": iso(step.started_at),
-        "completed_at": iso(step.completed_at),
-        "output": step.output,
-        "error": step.error,
-    }
+def extended(document: str, members: dict) -> bytes:
+    """A body the database wrote, with `members` (links, an embedded rule) added at its end."""
+    head = documents.finish(document).encode()[:-1].rstrip()
+    separator = b"" if head.endswith(b"{") else b","
+    return head + separator + orjson.dumps(members)[1:]
 
 
-def log_row_body(row: tuple) -> dict:
-    """A log line from a selectors.LOG_COLUMNS row."""
-    sequence, timestamp, level, message, action_index, step_key, event_type, metadata = row
-    return {
-        "sequence": sequence,
-        "timestamp": iso(timestamp),
-        "level": level,
-        "message": message,
-        "action_index": action_index,
-        "step_key": step_key,
-        "event_type": event_type,
-        "metadata": metadata,
-    }
-
-
-def event_body(event: ExecutionEvent) -> dict:
-    return {
-        "id": str(event.pk),
-        "type": event.type,
-        "created_at": iso(event.created_at),
-        "previous_status": event.previous_status,
-        "status": event.status,
-        "actor": event.actor,
-        "data": event.data,
-    }
-
-
-def execution_item_body(execution: Execution, root: str) -> dict:
-    """An execution as lists show it: without output, logs and steps."""
-    return {
-        "execution_id": str(execution.pk),
-        "automation_rule_id": str(execution.rule_id),
-        "trigger_data": execution.trigger_data,
-        "status": execution.status,
-        "status_reason": execution.status_reason,
-        "waiting_until": iso(execution.waiting_until),
-        "started_at": iso(execution.started_at),
-        "completed_at": iso(execution.completed_at),
-        "duration_ms": execution.duration_ms,
-        "actions_total": execution.actions_total,
-        "actions_successful": execution.actions_successful,
-        "actions_failed": execution.actions_failed,
-        "error_message": execution.error_message,
-        "error_stack": execution.error_stack,
-        "failed_action_index": execution.failed_action_index,
-        "execution_context": execution.execution_context,
-        "tenant": str(execution.tenant_id),
-        "attempt": execution.attempt,
-        "retry_of": None if execution.retry_of_id is None else str(execution.retry_of_id),
-        "triggered_by": execution.triggered_by,
-        "idempotency_key": execution.idempotency_key,
-        "external_ref": execution.external_ref,
-        "rule_version": execution.rule_version,
-        "created_at": iso(execution.created_at),
-        "updated_at": iso(execution.updated_at),
-        "_links": execution_links(execution, root),
-    }
-
-
-def previous_step(steps: list[ExecutionStep]) -> ExecutionStep | None:
-    """The finished step with the latest completed_at (ties: the higher position)."""
-    finished = [s for s in steps if s.status in ExecutionStep.FINISHED and s.completed_at is not None]
-    return max(finished, key=lambda s: (s.completed_at, s.position), default=None)
-
-
-def next_step(steps: list[ExecutionStep], execution: Execution) -> ExecutionStep | None:
-    """The lowest-position pending step; none once the execution is final."""
-    if execution.status in Execution.FINAL:
+def execution_body(*, tenant_id: UUID, execution_id: UUID, root: str, names: tuple[str, ...] | None = None,
+                   with_rule: bool = False, rule_id: UUID | None = None) -> bytes | None:
+    """One execution, whole (or its `names` fields), with `rule` when asked and its `_links`; None
+    when the tenant has no such execution (of `rule_id`, when given)."""
+    found = documents.execution_document(tenant_id=tenant_id, execution_id=execution_id, names=names,
+                                         rule_id=rule_id)
+    if found is None:
         return None
-    return next((s for s in steps if s.status == ExecutionStep.Status.PENDING), None)
-
-
-def execution_body(detail: ExecutionDetail, root: str, *, with_rule: bool = False) -> dict:
-    """One execution, whole."""
-    execution = detail.execution
-    body = execution_item_body(execution, root)
-    links = body.pop("_links")
-    before, after = previous_step(detail.steps), next_step(detail.steps, execution)
-    body["output"] = execution.output
-    body["logs"] = [log_row_body(row) for row in detail.logs]
-    body["logs_truncated"] = detail.logs_truncated
-    body["steps"] = [step_body(step) for step in detail.steps]
-    body["previous_step"] = None if before is None else step_body(before)
-    body["next_step"] = None if after is None else step_body(after)
+    document, state = found
+    members = {}
     if with_rule:
-        body["rule"] = rule_body(execution.rule, root)
-    body["_links"] = links
-    return body
+        members["rule"] = rule_body(selectors.rule_get(tenant_id=tenant_id, rule_id=state.rule_id), root)
+    members["_links"] = execution_links(state, root)
+    return extended(document, members)
+
+
+def execution_item_body(row, root: str) -> bytes:
+    """A list item: a row of documents.with_documents(...) with the LinkState columns."""
+    return extended(row.document, {"_links": execution_links(row, root)})
+
+
+def array(items: list[str]) -> bytes:
+    """A JSON array of bodies the database wrote."""
+    return ("[" + ",".join(documents.finish(item) for item in items) + "]").encode()

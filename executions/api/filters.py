@@ -104,8 +104,8 @@ class StrictFilterSet(django_filters.FilterSet):
         return data
 
     @classmethod
-    def apply(cls, query_params: QueryDict, queryset):
-        filterset = cls(cls.parse(query_params), queryset=queryset)
+    def apply(cls, query_params: QueryDict, queryset, allowed_extra: tuple[str, ...] = PAGING):
+        filterset = cls(cls.parse(query_params, allowed_extra), queryset=queryset)
         if not filterset.is_valid():
             errors = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
             raise ValidationFailed(_summary(errors), errors)

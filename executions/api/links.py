@@ -4,7 +4,7 @@ actions the lifecycle allows, so that links and lifecycle cannot disagree."""
 from django.conf import settings
 
 from executions.lifecycle import execution_can_cancel, execution_can_retry
-from executions.models import AutomationRule, Execution
+from executions.models import AutomationRule
 
 API_PATH = "/api/v1/automation"
 
@@ -24,9 +24,9 @@ def _post(href: str) -> dict:
     return {"href": href, "method": "POST"}
 
 
-def execution_links(execution: Execution, root: str) -> dict:
-    """Links of an execution fetched by `selectors.execution_list` or `execution_get` (which
-    annotate the rule's state and the next attempt's id)."""
+def execution_links(execution, root: str) -> dict:
+    """Links of an execution from its documents.LinkState (or any object with the same
+    attributes: its id, rule id, status, the rule's state, and the ids of its attempts)."""
     this = f"{root}/executions/{execution.pk}"
     next_attempt = execution.next_attempt_ref
     links = {

@@ -123,6 +123,11 @@ ERROR_WHEN = {
 }
 
 
+def read_errors(*codes: int) -> dict:
+    """The answers of a GET besides its 200: 304, and the problems of `codes`."""
+    return {304: NOT_MODIFIED, **errors(*codes)}
+
+
 def errors(*codes: int) -> dict:
     return {
         (code, PROBLEM_MEDIA_TYPE): OpenApiResponse(ProblemSerializer, description=ERROR_WHEN[code])
@@ -136,6 +141,19 @@ PAGE_SIZE_LOGS = OpenApiParameter("page_size", {"type": "integer", "minimum": 1,
                                   description="1 to 1000; default 200.")
 CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, description="From pagination.next or .previous.")
 EXPAND = OpenApiParameter("expand", OpenApiTypes.STR, enum=["rule"], description="Embed the rule.")
+# Every GET answer carries an ETag (a strong validator of its body); If-None-Match naming it is 304.
+CACHING = [
+    OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                     description="An ETag of an earlier answer: 304 with no body while the body is the same."),
+    OpenApiParameter("ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
+                     description="A strong validator of the body."),
+]
+NOT_MODIFIED = OpenApiResponse(description="The body is the one If-None-Match names; no body.")
+FIELDS = OpenApiParameter(
+    "fields", {"type": "string", "minLength": 1}, explode=False,
+    description="Comma-separated top-level fields to answer (plus `_links`); an unknown name is 400. Such "
+                "an answer holds only those fields of the documented body.",
+)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255}, OpenApiParameter.HEADER,
     description="The same as idempotency_key in the body; both given and different is 400.",

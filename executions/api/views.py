@@ -7,13 +7,15 @@ from rest_framework.decorators import action
 from config.api import ApiViewSet
 from config.problems import ValidationFailed
 from executions import selectors, services
-from executions.api import bodies, serializers
-from executions.api.filters import ExecutionFilter, LogFilter, RuleExecutionFilter, RuleFilter
+from executions.api import bodies, documents, serializers
+from executions.api.filters import PAGING, ExecutionFilter, LogFilter, RuleExecutionFilter, RuleFilter
 from executions.api.links import api_root
 from executions.api.pagination import paginate_by_sequence, paginate_newest_first
 from executions.api.schema import (
+    CACHING,
     CURSOR,
     EXPAND,
+    FIELDS,
     IDEMPOTENCY_KEY,
     PAGE_SIZE,
     PAGE_SIZE_LOGS,
@@ -21,6 +23,7 @@ from executions.api.schema import (
     errors,
     filter_parameters,
     paged,
+    read_errors,
 )
 from executions.exceptions import NotFound
 from rbac.permissions import CanExecute, CanWrite
@@ -44,10 +47,26 @@ class ExecutionViewSet(ApiViewSet):
         "create": CanWrite, "partial_update": CanWrite, "retry": CanExecute, "cancel": CanExecute,
     }
 
-    def _detail(self, execution_id, *, with_rule: bool = False, rule_id=None) -> dict:
-        detail = selectors.execution_detail(tenant_id=self.tenant_id, execution_id=execution_id,
-                                            with_rule=with_rule, rule_id=rule_id)
-        return bodies.execution_body(detail, api_root(self.request), with_rule=with_rule)
+    def _detail(self, execution_id, *, names: tuple[str, ...] | None = None, with_rule: bool = False,
+                rule_id=None) -> bytes:
+        body = bodies.execution_body(tenant_id=self.tenant_id, execution_id=execution_id, root=api_root(self.request),
+                                     names=names, with_rule=with_rule, rule_id=rule_id)
+        if body is None:
+            raise NotFound(f"No execution {execution_id}.")
+        return body
+
+    def _fields(self, known: tuple[str, ...]) -> tuple[str, ...] | None:
+        """`?fields=a,b`: the top-level fields to answer (with `_links`), or None for all."""
+        given = self.request.query_params.getlist("fields")
+        if not given:
+            return None
+        names = given[0].split(",")
+        unknown = [name for name in names if name not in known and name != "_links"]
+        if len(given) > 1 or "" in names or unknown:
+            message = (f"Unknown field {unknown[0]!r}; known: {', '.join(known)}." if unknown
+                       else "Give this parameter once, as comma-separated field names.")
+            raise ValidationFailed(f"fields: {message}", {"fields": [message]})
+        return tuple(sorted(set(names) - {"_links"}))
 
     def _location(self, execution_id) -> str:
         return f"{api_root(self.request)}/executions/{execution_id}"
@@ -61,29 +80,35 @@ class ExecutionViewSet(ApiViewSet):
 
     @extend_schema(
         operation_id="list_executions",
-        summary="List executions", parameters=[*filter_parameters(ExecutionFilter), PAGE_SIZE, CURSOR],
-        responses={200: paged(serializers.ExecutionItemOutputSerializer), **errors(400, 401, 403, 429)},
+        summary="List executions",
+        parameters=[*CACHING, *filter_parameters(ExecutionFilter), PAGE_SIZE, CURSOR, FIELDS],
+        responses={200: paged(serializers.ExecutionItemOutputSerializer), **read_errors(400, 401, 403, 429)},
     )
     def list(self, request):
         return self._list(ExecutionFilter, selectors.execution_list(tenant_id=self.tenant_id))
 
     def _list(self, filterset, queryset):
-        queryset = filterset.apply(self.request.query_params, queryset)
+        queryset = filterset.apply(self.request.query_params, queryset, allowed_extra=(*PAGING, "fields"))
+        names = self._fields(documents.EXECUTION_ITEM_FIELD_NAMES)
+        queryset = documents.with_documents(queryset, documents.EXECUTION_ITEM_FIELDS, names).values_list(
+            "document", "created_at", *documents.LinkState._fields, named=True)
         page = paginate_newest_first(self.request, queryset, self.request.query_params.get("cursor"),
                                      self.page_size())
         root = api_root(self.request)
-        return self.paged([bodies.execution_item_body(e, root) for e in page.items], page)
+        return self.paged([bodies.execution_item_body(row, root) for row in page.items], page)
 
     @extend_schema(
-        operation_id="get_execution", summary="One execution", parameters=[EXPAND],
-        responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 429)},
+        operation_id="get_execution", summary="One execution", parameters=[*CACHING, EXPAND, FIELDS],
+        responses={200: enveloped(serializers.ExecutionOutputSerializer), **read_errors(400, 401, 403, 404, 429)},
     )
     def retrieve(self, request, execution_id: str, rule_id=None):
         execution_id = self.path_uuid(execution_id, "execution id")
-        expand = self.query(allowed=("expand",)).get("expand")
+        expand = self.query(allowed=("expand", "fields")).get("expand")
         if expand not in (None, "rule"):
             raise ValidationFailed("expand: Only expand=rule is supported.", {"expand": ["Must be rule."]})
-        return self.ok(self._detail(execution_id, with_rule=expand == "rule", rule_id=rule_id))
+        names = self._fields(documents.EXECUTION_FIELD_NAMES + (("rule",) if expand else ()))
+        with_rule = expand == "rule" and (names is None or "rule" in names)
+        return self.ok(self._detail(execution_id, names=names, with_rule=with_rule, rule_id=rule_id))
 
     @extend_schema(
         operation_id="start_execution", summary="Start an execution", parameters=[IDEMPOTENCY_KEY],
@@ -165,18 +190,18 @@ class ExecutionViewSet(ApiViewSet):
         return self.ok(self._detail(execution_id))
 
     @extend_schema(
-        operation_id="list_execution_events", summary="The execution's history, oldest first",
-        responses={200: enveloped(serializers.EventOutputSerializer, many=True), **errors(400, 401, 403, 404, 429)},
+        operation_id="list_execution_events", parameters=CACHING, summary="The execution's history, oldest first",
+        responses={200: enveloped(serializers.EventOutputSerializer, many=True),
+                   **read_errors(400, 401, 403, 404, 429)},
     )
     @action(detail=True, methods=["get"])
     def events(self, request, execution_id: str):
         execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
-        events = list(selectors.event_queryset(tenant_id=self.tenant_id).filter(execution_id=execution_id)
-                      .order_by("id"))
+        events = documents.event_documents(tenant_id=self.tenant_id, execution_id=execution_id)
         if not events:  # every execution has its created event; none means no such execution
             selectors.execution_must_exist(tenant_id=self.tenant_id, execution_id=execution_id)
-        return self.ok([bodies.event_body(event) for event in events])
+        return self.ok(bodies.array(events))
 
 
 class StepViewSet(ApiViewSet):
@@ -185,18 +210,17 @@ class StepViewSet(ApiViewSet):
     permission_by_action = {"create": CanWrite, "partial_update": CanWrite}
 
     @extend_schema(
-        operation_id="list_steps",
+        operation_id="list_steps", parameters=CACHING,
         summary="The steps in order", responses={200: enveloped(serializers.StepOutputSerializer, many=True),
-                                                 **errors(400, 401, 403, 404, 429)},
+                                                 **read_errors(400, 401, 403, 404, 429)},
     )
     def list(self, request, execution_id: str):
         execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
-        steps = list(selectors.step_queryset(tenant_id=self.tenant_id).filter(execution_id=execution_id)
-                     .order_by("position"))
+        steps = documents.step_documents(tenant_id=self.tenant_id, execution_id=execution_id)
         if not steps:
             selectors.execution_must_exist(tenant_id=self.tenant_id, execution_id=execution_id)
-        return self.ok([bodies.step_body(step) for step in steps])
+        return self.ok(bodies.array(steps))
 
     @extend_schema(
         operation_id="add_step", summary="Add a step", request=serializers.StepCreateInputSerializer,
@@ -208,7 +232,13 @@ class StepViewSet(ApiViewSet):
         data = dict(self.validated(serializers.StepCreateInputSerializer))
         step = services.step_create(tenant_id=self.tenant_id, execution_id=execution_id, **data)
         location = f"{api_root(request)}/executions/{execution_id}/steps/{step.key}"
-        return self.created(bodies.step_body(step), location)
+        return self.created(self._step(execution_id, step.key), location)
+
+    def _step(self, execution_id, key: str) -> str:
+        found = documents.step_documents(tenant_id=self.tenant_id, execution_id=execution_id, key=key)
+        if not found:
+            raise NotFound(f"No step {key!r} in execution {execution_id}.")
+        return found[0]
 
     def _key(self, key: str) -> str:
         if not serializers.STEP_KEY_PATTERN.match(key):
@@ -216,14 +246,13 @@ class StepViewSet(ApiViewSet):
         return key
 
     @extend_schema(
-        operation_id="get_step", summary="One step", responses={200: enveloped(serializers.StepOutputSerializer),
-                                       **errors(400, 401, 403, 404, 429)},
+        operation_id="get_step", parameters=CACHING, summary="One step",
+        responses={200: enveloped(serializers.StepOutputSerializer), **read_errors(400, 401, 403, 404, 429)},
     )
     def retrieve(self, request, execution_id: str, step_key: str):
         execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
-        step = selectors.step_get(tenant_id=self.tenant_id, execution_id=execution_id, key=self._key(step_key))
-        return self.ok(bodies.step_body(step))
+        return self.ok(self._step(execution_id, self._key(step_key)))
 
     @extend_schema(
         operation_id="update_step", summary="Update a step", request=serializers.StepUpdateInputSerializer,
@@ -235,7 +264,7 @@ class StepViewSet(ApiViewSet):
         changes = self.validated(serializers.StepUpdateInputSerializer, partial=True)
         step = services.step_update(tenant_id=self.tenant_id, execution_id=execution_id, key=self._key(step_key),
                                     changes=dict(changes))
-        return self.ok(bodies.step_body(step))
+        return self.ok(self._step(execution_id, step.key))
 
 
 class LogViewSet(ApiViewSet):
@@ -245,17 +274,18 @@ class LogViewSet(ApiViewSet):
 
     @extend_schema(
         operation_id="list_logs",
-        summary="Log lines by sequence", parameters=[*filter_parameters(LogFilter), PAGE_SIZE_LOGS, CURSOR],
-        responses={200: paged(serializers.LogOutputSerializer), **errors(400, 401, 403, 404, 429)},
+        summary="Log lines by sequence", parameters=[*CACHING, *filter_parameters(LogFilter), PAGE_SIZE_LOGS, CURSOR],
+        responses={200: paged(serializers.LogOutputSerializer), **read_errors(400, 401, 403, 404, 429)},
     )
     def list(self, request, execution_id: str):
         execution_id = self.path_uuid(execution_id, "execution id")
         queryset = LogFilter.apply(request.query_params,
-                                   selectors.log_rows(tenant_id=self.tenant_id, execution_id=execution_id))
+                                   selectors.log_lines(tenant_id=self.tenant_id, execution_id=execution_id))
         page_size = self.page_size(DEFAULT_LOG_PAGE, MAX_LOG_PAGE)
         selectors.execution_must_exist(tenant_id=self.tenant_id, execution_id=execution_id)
-        page = paginate_by_sequence(request, queryset, request.query_params.get("cursor"), page_size)
-        return self.paged([bodies.log_row_body(row) for row in page.items], page)
+        rows = documents.with_documents(queryset, documents.LOG_FIELDS).values_list("sequence", "document")
+        page = paginate_by_sequence(request, rows, request.query_params.get("cursor"), page_size)
+        return self.paged([document for _, document in page.items], page)
 
     @extend_schema(
         operation_id="append_logs",
@@ -282,8 +312,9 @@ class RuleViewSet(ApiViewSet):
         return f"{api_root(self.request)}/rules/{rule_id}"
 
     @extend_schema(
-        operation_id="list_rules", summary="List rules", parameters=[*filter_parameters(RuleFilter), PAGE_SIZE, CURSOR],
-        responses={200: paged(serializers.RuleOutputSerializer), **errors(400, 401, 403, 429)},
+        operation_id="list_rules", summary="List rules",
+        parameters=[*CACHING, *filter_parameters(RuleFilter), PAGE_SIZE, CURSOR],
+        responses={200: paged(serializers.RuleOutputSerializer), **read_errors(400, 401, 403, 429)},
     )
     def list(self, request):
         queryset = RuleFilter.apply(request.query_params,
@@ -302,8 +333,8 @@ class RuleViewSet(ApiViewSet):
         return self.created(bodies.rule_body(rule, api_root(request)), self._location(rule.pk))
 
     @extend_schema(
-        operation_id="get_rule", summary="One rule", responses={200: enveloped(serializers.RuleOutputSerializer),
-                                       **errors(400, 401, 403, 404, 429)},
+        operation_id="get_rule", parameters=CACHING, summary="One rule",
+        responses={200: enveloped(serializers.RuleOutputSerializer), **read_errors(400, 401, 403, 404, 429)},
     )
     def retrieve(self, request, rule_id: str):
         rule_id = self.path_uuid(rule_id, "rule id")
@@ -336,20 +367,21 @@ class RuleExecutionViewSet(ExecutionViewSet):
 
     @extend_schema(
         operation_id="list_rule_executions",
-        summary="A rule's executions", parameters=[*filter_parameters(RuleExecutionFilter), PAGE_SIZE, CURSOR],
-        responses={200: paged(serializers.ExecutionItemOutputSerializer), **errors(400, 401, 403, 404, 429)},
+        summary="A rule's executions",
+        parameters=[*CACHING, *filter_parameters(RuleExecutionFilter), PAGE_SIZE, CURSOR, FIELDS],
+        responses={200: paged(serializers.ExecutionItemOutputSerializer), **read_errors(400, 401, 403, 404, 429)},
     )
     def list(self, request, rule_id: str):
         rule_id = self.path_uuid(rule_id, "rule id")
-        RuleExecutionFilter.parse(request.query_params)
+        RuleExecutionFilter.parse(request.query_params, (*PAGING, "fields"))
         self.page_size()
         selectors.rule_get(tenant_id=self.tenant_id, rule_id=rule_id)
         return self._list(RuleExecutionFilter,
                           selectors.execution_list(tenant_id=self.tenant_id).filter(rule_id=rule_id))
 
     @extend_schema(
-        operation_id="get_rule_execution", summary="One execution of a rule", parameters=[EXPAND],
-        responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 429)},
+        operation_id="get_rule_execution", summary="One execution of a rule", parameters=[*CACHING, EXPAND, FIELDS],
+        responses={200: enveloped(serializers.ExecutionOutputSerializer), **read_errors(400, 401, 403, 404, 429)},
     )
     def retrieve(self, request, rule_id: str, execution_id: str):
         # Another rule's execution is as absent as a missing one: the detail query filters by rule.

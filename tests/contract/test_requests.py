@@ -698,7 +698,7 @@ def test_the_schema_is_openapi_3_with_the_key_scheme_and_the_tenant_header(db):
     schemes = {name: scheme for name, scheme in schema["components"]["securitySchemes"].items()
                if (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "x-api-key")}
     assert schemes
-    detail = schema["paths"]["/api/v1/automation/executions/{id}"]["get"]
+    detail = schema["paths"]["/api/v1/automation/executions/{execution_id}"]["get"]
     assert any(set(requirement) & set(schemes) for requirement in detail.get("security", schema.get("security")))
     assert any(p["in"] == "header" and p["name"] == "x-tenant-id" for p in detail["parameters"])
     assert {"200", "400", "401", "403", "404"} <= set(detail["responses"])

@@ -53,19 +53,19 @@ class Command(BaseCommand):
         found = selectors.execution_find(execution_id=execution_id)
         if found is None:
             raise CommandError(f"No execution {execution_id}.")
-        detail = selectors.execution_detail(tenant_id=found.tenant_id, execution_id=execution_id)
         if options["json"]:
-            self.emit(options, execution_body(detail, api_root(None)), prose="")
+            body = execution_body(tenant_id=found.tenant_id, execution_id=execution_id, root=api_root(None))
+            self.emit(options, json.loads(body), prose="")
             return
+        steps = selectors.execution_steps(tenant_id=found.tenant_id, execution_id=execution_id)
         last_logs = list(
             selectors.log_queryset(tenant_id=found.tenant_id).filter(execution_id=execution_id)
             .order_by("-sequence")[:LOG_LINES]
         )[::-1]
-        self.stdout.write("\n".join(self.view(found, detail, last_logs)))
+        self.stdout.write("\n".join(self.view(found, steps, last_logs)))
 
-    def view(self, found, detail, last_logs) -> list[str]:
-        execution = detail.execution
-        rule, tenant = found.rule, found.tenant
+    def view(self, execution, steps, last_logs) -> list[str]:
+        rule, tenant = execution.rule, execution.tenant
         attempt = f"{execution.attempt}"
         if execution.retry_of_id:
             attempt += f" (retry of {execution.retry_of_id})"
@@ -119,13 +119,13 @@ class Command(BaseCommand):
                 more = len(output) - OUTPUT_LINES
                 lines.append(f"… {more} more line{'s' if more > 1 else ''} (show_execution --json prints it whole)")
 
-        lines += ["", f"Steps ({len(detail.steps)})"]
-        if detail.steps:
+        lines += ["", f"Steps ({len(steps)})"]
+        if steps:
             lines += table(
                 ("POS", "KEY", "STATUS", "STARTED", "DURATION", "ERROR"),
                 [(str(step.position), step.key, step.status, iso(step.started_at) or "-",
                   duration(step.started_at, step.completed_at), one_line(step.error, 80))
-                 for step in detail.steps],
+                 for step in steps],
             )
         else:
             lines.append("(none)")

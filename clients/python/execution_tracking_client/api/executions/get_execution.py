@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -17,9 +17,14 @@ def _get_kwargs(
     execution_id: UUID,
     *,
     expand: GetExecutionExpand | Unset = UNSET,
+    fields: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_tenant_id, Unset):
         headers["x-tenant-id"] = x_tenant_id
 
@@ -30,6 +35,8 @@ def _get_kwargs(
         json_expand = expand.value
 
     params["expand"] = json_expand
+
+    params["fields"] = fields
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -47,11 +54,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ExecutionEnvelope | Problem | None:
+) -> Any | ExecutionEnvelope | Problem | None:
     if response.status_code == 200:
         response_200 = ExecutionEnvelope.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -86,7 +97,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ExecutionEnvelope | Problem]:
+) -> Response[Any | ExecutionEnvelope | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,8 +111,10 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     expand: GetExecutionExpand | Unset = UNSET,
+    fields: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[ExecutionEnvelope | Problem]:
+) -> Response[Any | ExecutionEnvelope | Problem]:
     """One execution
 
      Executions: start, read, report progress, retry, cancel, history.
@@ -109,6 +122,8 @@ def sync_detailed(
     Args:
         execution_id (UUID):
         expand (GetExecutionExpand | Unset):
+        fields (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -116,12 +131,14 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExecutionEnvelope | Problem]
+        Response[Any | ExecutionEnvelope | Problem]
     """
 
     kwargs = _get_kwargs(
         execution_id=execution_id,
         expand=expand,
+        fields=fields,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -137,8 +154,10 @@ def sync(
     *,
     client: AuthenticatedClient,
     expand: GetExecutionExpand | Unset = UNSET,
+    fields: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> ExecutionEnvelope | Problem | None:
+) -> Any | ExecutionEnvelope | Problem | None:
     """One execution
 
      Executions: start, read, report progress, retry, cancel, history.
@@ -146,6 +165,8 @@ def sync(
     Args:
         execution_id (UUID):
         expand (GetExecutionExpand | Unset):
+        fields (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -153,13 +174,15 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExecutionEnvelope | Problem
+        Any | ExecutionEnvelope | Problem
     """
 
     return sync_detailed(
         execution_id=execution_id,
         client=client,
         expand=expand,
+        fields=fields,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     ).parsed
 
@@ -169,8 +192,10 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     expand: GetExecutionExpand | Unset = UNSET,
+    fields: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[ExecutionEnvelope | Problem]:
+) -> Response[Any | ExecutionEnvelope | Problem]:
     """One execution
 
      Executions: start, read, report progress, retry, cancel, history.
@@ -178,6 +203,8 @@ async def asyncio_detailed(
     Args:
         execution_id (UUID):
         expand (GetExecutionExpand | Unset):
+        fields (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -185,12 +212,14 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExecutionEnvelope | Problem]
+        Response[Any | ExecutionEnvelope | Problem]
     """
 
     kwargs = _get_kwargs(
         execution_id=execution_id,
         expand=expand,
+        fields=fields,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -204,8 +233,10 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     expand: GetExecutionExpand | Unset = UNSET,
+    fields: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> ExecutionEnvelope | Problem | None:
+) -> Any | ExecutionEnvelope | Problem | None:
     """One execution
 
      Executions: start, read, report progress, retry, cancel, history.
@@ -213,6 +244,8 @@ async def asyncio(
     Args:
         execution_id (UUID):
         expand (GetExecutionExpand | Unset):
+        fields (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -220,7 +253,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExecutionEnvelope | Problem
+        Any | ExecutionEnvelope | Problem
     """
 
     return (
@@ -228,6 +261,8 @@ async def asyncio(
             execution_id=execution_id,
             client=client,
             expand=expand,
+            fields=fields,
+            if_none_match=if_none_match,
             x_tenant_id=x_tenant_id,
         )
     ).parsed

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -16,9 +16,13 @@ def _get_kwargs(
     execution_id: UUID,
     step_key: str,
     *,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_tenant_id, Unset):
         headers["x-tenant-id"] = x_tenant_id
 
@@ -34,11 +38,17 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | StepEnvelope | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | Problem | StepEnvelope | None:
     if response.status_code == 200:
         response_200 = StepEnvelope.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -73,7 +83,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | StepEnvelope]:
+) -> Response[Any | Problem | StepEnvelope]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -87,8 +97,9 @@ def sync_detailed(
     step_key: str,
     *,
     client: AuthenticatedClient,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[Problem | StepEnvelope]:
+) -> Response[Any | Problem | StepEnvelope]:
     """One step
 
      The steps of one execution, in order.
@@ -96,6 +107,7 @@ def sync_detailed(
     Args:
         execution_id (UUID):
         step_key (str):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -103,12 +115,13 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | StepEnvelope]
+        Response[Any | Problem | StepEnvelope]
     """
 
     kwargs = _get_kwargs(
         execution_id=execution_id,
         step_key=step_key,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -124,8 +137,9 @@ def sync(
     step_key: str,
     *,
     client: AuthenticatedClient,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Problem | StepEnvelope | None:
+) -> Any | Problem | StepEnvelope | None:
     """One step
 
      The steps of one execution, in order.
@@ -133,6 +147,7 @@ def sync(
     Args:
         execution_id (UUID):
         step_key (str):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -140,13 +155,14 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | StepEnvelope
+        Any | Problem | StepEnvelope
     """
 
     return sync_detailed(
         execution_id=execution_id,
         step_key=step_key,
         client=client,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     ).parsed
 
@@ -156,8 +172,9 @@ async def asyncio_detailed(
     step_key: str,
     *,
     client: AuthenticatedClient,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[Problem | StepEnvelope]:
+) -> Response[Any | Problem | StepEnvelope]:
     """One step
 
      The steps of one execution, in order.
@@ -165,6 +182,7 @@ async def asyncio_detailed(
     Args:
         execution_id (UUID):
         step_key (str):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -172,12 +190,13 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | StepEnvelope]
+        Response[Any | Problem | StepEnvelope]
     """
 
     kwargs = _get_kwargs(
         execution_id=execution_id,
         step_key=step_key,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -191,8 +210,9 @@ async def asyncio(
     step_key: str,
     *,
     client: AuthenticatedClient,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Problem | StepEnvelope | None:
+) -> Any | Problem | StepEnvelope | None:
     """One step
 
      The steps of one execution, in order.
@@ -200,6 +220,7 @@ async def asyncio(
     Args:
         execution_id (UUID):
         step_key (str):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -207,7 +228,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | StepEnvelope
+        Any | Problem | StepEnvelope
     """
 
     return (
@@ -215,6 +236,7 @@ async def asyncio(
             execution_id=execution_id,
             step_key=step_key,
             client=client,
+            if_none_match=if_none_match,
             x_tenant_id=x_tenant_id,
         )
     ).parsed

@@ -1,6 +1,6 @@
 import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import httpx
@@ -20,6 +20,7 @@ def _get_kwargs(
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
+    fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
     min_duration_ms: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
@@ -27,9 +28,13 @@ def _get_kwargs(
     started_before: datetime.datetime | Unset = UNSET,
     status: list[ListExecutionsStatusItem] | Unset = UNSET,
     triggered_by: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_tenant_id, Unset):
         headers["x-tenant-id"] = x_tenant_id
 
@@ -53,6 +58,8 @@ def _get_kwargs(
     params["cursor"] = cursor
 
     params["external_ref"] = external_ref
+
+    params["fields"] = fields
 
     params["max_duration_ms"] = max_duration_ms
 
@@ -95,11 +102,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ExecutionItemPage | Problem | None:
+) -> Any | ExecutionItemPage | Problem | None:
     if response.status_code == 200:
         response_200 = ExecutionItemPage.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -129,7 +140,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ExecutionItemPage | Problem]:
+) -> Response[Any | ExecutionItemPage | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -146,6 +157,7 @@ def sync_detailed(
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
+    fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
     min_duration_ms: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
@@ -153,8 +165,9 @@ def sync_detailed(
     started_before: datetime.datetime | Unset = UNSET,
     status: list[ListExecutionsStatusItem] | Unset = UNSET,
     triggered_by: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[ExecutionItemPage | Problem]:
+) -> Response[Any | ExecutionItemPage | Problem]:
     """List executions
 
      Executions: start, read, report progress, retry, cancel, history.
@@ -165,6 +178,7 @@ def sync_detailed(
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
         external_ref (str | Unset):
+        fields (str | Unset):
         max_duration_ms (int | Unset):
         min_duration_ms (int | Unset):
         page_size (int | Unset):
@@ -172,6 +186,7 @@ def sync_detailed(
         started_before (datetime.datetime | Unset):
         status (list[ListExecutionsStatusItem] | Unset):
         triggered_by (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -179,7 +194,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExecutionItemPage | Problem]
+        Response[Any | ExecutionItemPage | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -188,6 +203,7 @@ def sync_detailed(
         completed_before=completed_before,
         cursor=cursor,
         external_ref=external_ref,
+        fields=fields,
         max_duration_ms=max_duration_ms,
         min_duration_ms=min_duration_ms,
         page_size=page_size,
@@ -195,6 +211,7 @@ def sync_detailed(
         started_before=started_before,
         status=status,
         triggered_by=triggered_by,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -213,6 +230,7 @@ def sync(
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
+    fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
     min_duration_ms: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
@@ -220,8 +238,9 @@ def sync(
     started_before: datetime.datetime | Unset = UNSET,
     status: list[ListExecutionsStatusItem] | Unset = UNSET,
     triggered_by: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> ExecutionItemPage | Problem | None:
+) -> Any | ExecutionItemPage | Problem | None:
     """List executions
 
      Executions: start, read, report progress, retry, cancel, history.
@@ -232,6 +251,7 @@ def sync(
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
         external_ref (str | Unset):
+        fields (str | Unset):
         max_duration_ms (int | Unset):
         min_duration_ms (int | Unset):
         page_size (int | Unset):
@@ -239,6 +259,7 @@ def sync(
         started_before (datetime.datetime | Unset):
         status (list[ListExecutionsStatusItem] | Unset):
         triggered_by (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -246,7 +267,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExecutionItemPage | Problem
+        Any | ExecutionItemPage | Problem
     """
 
     return sync_detailed(
@@ -256,6 +277,7 @@ def sync(
         completed_before=completed_before,
         cursor=cursor,
         external_ref=external_ref,
+        fields=fields,
         max_duration_ms=max_duration_ms,
         min_duration_ms=min_duration_ms,
         page_size=page_size,
@@ -263,6 +285,7 @@ def sync(
         started_before=started_before,
         status=status,
         triggered_by=triggered_by,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     ).parsed
 
@@ -275,6 +298,7 @@ async def asyncio_detailed(
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
+    fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
     min_duration_ms: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
@@ -282,8 +306,9 @@ async def asyncio_detailed(
     started_before: datetime.datetime | Unset = UNSET,
     status: list[ListExecutionsStatusItem] | Unset = UNSET,
     triggered_by: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[ExecutionItemPage | Problem]:
+) -> Response[Any | ExecutionItemPage | Problem]:
     """List executions
 
      Executions: start, read, report progress, retry, cancel, history.
@@ -294,6 +319,7 @@ async def asyncio_detailed(
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
         external_ref (str | Unset):
+        fields (str | Unset):
         max_duration_ms (int | Unset):
         min_duration_ms (int | Unset):
         page_size (int | Unset):
@@ -301,6 +327,7 @@ async def asyncio_detailed(
         started_before (datetime.datetime | Unset):
         status (list[ListExecutionsStatusItem] | Unset):
         triggered_by (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -308,7 +335,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExecutionItemPage | Problem]
+        Response[Any | ExecutionItemPage | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -317,6 +344,7 @@ async def asyncio_detailed(
         completed_before=completed_before,
         cursor=cursor,
         external_ref=external_ref,
+        fields=fields,
         max_duration_ms=max_duration_ms,
         min_duration_ms=min_duration_ms,
         page_size=page_size,
@@ -324,6 +352,7 @@ async def asyncio_detailed(
         started_before=started_before,
         status=status,
         triggered_by=triggered_by,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -340,6 +369,7 @@ async def asyncio(
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
+    fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
     min_duration_ms: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
@@ -347,8 +377,9 @@ async def asyncio(
     started_before: datetime.datetime | Unset = UNSET,
     status: list[ListExecutionsStatusItem] | Unset = UNSET,
     triggered_by: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> ExecutionItemPage | Problem | None:
+) -> Any | ExecutionItemPage | Problem | None:
     """List executions
 
      Executions: start, read, report progress, retry, cancel, history.
@@ -359,6 +390,7 @@ async def asyncio(
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
         external_ref (str | Unset):
+        fields (str | Unset):
         max_duration_ms (int | Unset):
         min_duration_ms (int | Unset):
         page_size (int | Unset):
@@ -366,6 +398,7 @@ async def asyncio(
         started_before (datetime.datetime | Unset):
         status (list[ListExecutionsStatusItem] | Unset):
         triggered_by (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -373,7 +406,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExecutionItemPage | Problem
+        Any | ExecutionItemPage | Problem
     """
 
     return (
@@ -384,6 +417,7 @@ async def asyncio(
             completed_before=completed_before,
             cursor=cursor,
             external_ref=external_ref,
+            fields=fields,
             max_duration_ms=max_duration_ms,
             min_duration_ms=min_duration_ms,
             page_size=page_size,
@@ -391,6 +425,7 @@ async def asyncio(
             started_before=started_before,
             status=status,
             triggered_by=triggered_by,
+            if_none_match=if_none_match,
             x_tenant_id=x_tenant_id,
         )
     ).parsed

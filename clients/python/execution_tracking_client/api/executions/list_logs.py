@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -22,9 +22,13 @@ def _get_kwargs(
     level: list[ListLogsLevelItem] | Unset = UNSET,
     page_size: int | Unset = UNSET,
     step_key: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_tenant_id, Unset):
         headers["x-tenant-id"] = x_tenant_id
 
@@ -63,11 +67,17 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> LogLinePage | Problem | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | LogLinePage | Problem | None:
     if response.status_code == 200:
         response_200 = LogLinePage.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -102,7 +112,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[LogLinePage | Problem]:
+) -> Response[Any | LogLinePage | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -121,8 +131,9 @@ def sync_detailed(
     level: list[ListLogsLevelItem] | Unset = UNSET,
     page_size: int | Unset = UNSET,
     step_key: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[LogLinePage | Problem]:
+) -> Response[Any | LogLinePage | Problem]:
     """Log lines by sequence
 
      The log lines of one execution, by sequence.
@@ -135,6 +146,7 @@ def sync_detailed(
         level (list[ListLogsLevelItem] | Unset):
         page_size (int | Unset):
         step_key (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -142,7 +154,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[LogLinePage | Problem]
+        Response[Any | LogLinePage | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -153,6 +165,7 @@ def sync_detailed(
         level=level,
         page_size=page_size,
         step_key=step_key,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -173,8 +186,9 @@ def sync(
     level: list[ListLogsLevelItem] | Unset = UNSET,
     page_size: int | Unset = UNSET,
     step_key: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> LogLinePage | Problem | None:
+) -> Any | LogLinePage | Problem | None:
     """Log lines by sequence
 
      The log lines of one execution, by sequence.
@@ -187,6 +201,7 @@ def sync(
         level (list[ListLogsLevelItem] | Unset):
         page_size (int | Unset):
         step_key (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -194,7 +209,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        LogLinePage | Problem
+        Any | LogLinePage | Problem
     """
 
     return sync_detailed(
@@ -206,6 +221,7 @@ def sync(
         level=level,
         page_size=page_size,
         step_key=step_key,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     ).parsed
 
@@ -220,8 +236,9 @@ async def asyncio_detailed(
     level: list[ListLogsLevelItem] | Unset = UNSET,
     page_size: int | Unset = UNSET,
     step_key: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[LogLinePage | Problem]:
+) -> Response[Any | LogLinePage | Problem]:
     """Log lines by sequence
 
      The log lines of one execution, by sequence.
@@ -234,6 +251,7 @@ async def asyncio_detailed(
         level (list[ListLogsLevelItem] | Unset):
         page_size (int | Unset):
         step_key (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -241,7 +259,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[LogLinePage | Problem]
+        Response[Any | LogLinePage | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -252,6 +270,7 @@ async def asyncio_detailed(
         level=level,
         page_size=page_size,
         step_key=step_key,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -270,8 +289,9 @@ async def asyncio(
     level: list[ListLogsLevelItem] | Unset = UNSET,
     page_size: int | Unset = UNSET,
     step_key: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> LogLinePage | Problem | None:
+) -> Any | LogLinePage | Problem | None:
     """Log lines by sequence
 
      The log lines of one execution, by sequence.
@@ -284,6 +304,7 @@ async def asyncio(
         level (list[ListLogsLevelItem] | Unset):
         page_size (int | Unset):
         step_key (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -291,7 +312,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        LogLinePage | Problem
+        Any | LogLinePage | Problem
     """
 
     return (
@@ -304,6 +325,7 @@ async def asyncio(
             level=level,
             page_size=page_size,
             step_key=step_key,
+            if_none_match=if_none_match,
             x_tenant_id=x_tenant_id,
         )
     ).parsed

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -15,9 +15,13 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     execution_id: UUID,
     *,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_tenant_id, Unset):
         headers["x-tenant-id"] = x_tenant_id
 
@@ -34,11 +38,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | StepListEnvelope | None:
+) -> Any | Problem | StepListEnvelope | None:
     if response.status_code == 200:
         response_200 = StepListEnvelope.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -73,7 +81,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | StepListEnvelope]:
+) -> Response[Any | Problem | StepListEnvelope]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -86,14 +94,16 @@ def sync_detailed(
     execution_id: UUID,
     *,
     client: AuthenticatedClient,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[Problem | StepListEnvelope]:
+) -> Response[Any | Problem | StepListEnvelope]:
     """The steps in order
 
      The steps of one execution, in order.
 
     Args:
         execution_id (UUID):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -101,11 +111,12 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | StepListEnvelope]
+        Response[Any | Problem | StepListEnvelope]
     """
 
     kwargs = _get_kwargs(
         execution_id=execution_id,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -120,14 +131,16 @@ def sync(
     execution_id: UUID,
     *,
     client: AuthenticatedClient,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Problem | StepListEnvelope | None:
+) -> Any | Problem | StepListEnvelope | None:
     """The steps in order
 
      The steps of one execution, in order.
 
     Args:
         execution_id (UUID):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -135,12 +148,13 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | StepListEnvelope
+        Any | Problem | StepListEnvelope
     """
 
     return sync_detailed(
         execution_id=execution_id,
         client=client,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     ).parsed
 
@@ -149,14 +163,16 @@ async def asyncio_detailed(
     execution_id: UUID,
     *,
     client: AuthenticatedClient,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[Problem | StepListEnvelope]:
+) -> Response[Any | Problem | StepListEnvelope]:
     """The steps in order
 
      The steps of one execution, in order.
 
     Args:
         execution_id (UUID):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -164,11 +180,12 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | StepListEnvelope]
+        Response[Any | Problem | StepListEnvelope]
     """
 
     kwargs = _get_kwargs(
         execution_id=execution_id,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -181,14 +198,16 @@ async def asyncio(
     execution_id: UUID,
     *,
     client: AuthenticatedClient,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Problem | StepListEnvelope | None:
+) -> Any | Problem | StepListEnvelope | None:
     """The steps in order
 
      The steps of one execution, in order.
 
     Args:
         execution_id (UUID):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -196,13 +215,14 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | StepListEnvelope
+        Any | Problem | StepListEnvelope
     """
 
     return (
         await asyncio_detailed(
             execution_id=execution_id,
             client=client,
+            if_none_match=if_none_match,
             x_tenant_id=x_tenant_id,
         )
     ).parsed

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -15,9 +15,13 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     rule_id: UUID,
     *,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_tenant_id, Unset):
         headers["x-tenant-id"] = x_tenant_id
 
@@ -32,11 +36,17 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | RuleEnvelope | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | Problem | RuleEnvelope | None:
     if response.status_code == 200:
         response_200 = RuleEnvelope.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -71,7 +81,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | RuleEnvelope]:
+) -> Response[Any | Problem | RuleEnvelope]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,14 +94,16 @@ def sync_detailed(
     rule_id: UUID,
     *,
     client: AuthenticatedClient,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[Problem | RuleEnvelope]:
+) -> Response[Any | Problem | RuleEnvelope]:
     """One rule
 
      Automation rules.
 
     Args:
         rule_id (UUID):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -99,11 +111,12 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RuleEnvelope]
+        Response[Any | Problem | RuleEnvelope]
     """
 
     kwargs = _get_kwargs(
         rule_id=rule_id,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -118,14 +131,16 @@ def sync(
     rule_id: UUID,
     *,
     client: AuthenticatedClient,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Problem | RuleEnvelope | None:
+) -> Any | Problem | RuleEnvelope | None:
     """One rule
 
      Automation rules.
 
     Args:
         rule_id (UUID):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -133,12 +148,13 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RuleEnvelope
+        Any | Problem | RuleEnvelope
     """
 
     return sync_detailed(
         rule_id=rule_id,
         client=client,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     ).parsed
 
@@ -147,14 +163,16 @@ async def asyncio_detailed(
     rule_id: UUID,
     *,
     client: AuthenticatedClient,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[Problem | RuleEnvelope]:
+) -> Response[Any | Problem | RuleEnvelope]:
     """One rule
 
      Automation rules.
 
     Args:
         rule_id (UUID):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -162,11 +180,12 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RuleEnvelope]
+        Response[Any | Problem | RuleEnvelope]
     """
 
     kwargs = _get_kwargs(
         rule_id=rule_id,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -179,14 +198,16 @@ async def asyncio(
     rule_id: UUID,
     *,
     client: AuthenticatedClient,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Problem | RuleEnvelope | None:
+) -> Any | Problem | RuleEnvelope | None:
     """One rule
 
      Automation rules.
 
     Args:
         rule_id (UUID):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -194,13 +215,14 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RuleEnvelope
+        Any | Problem | RuleEnvelope
     """
 
     return (
         await asyncio_detailed(
             rule_id=rule_id,
             client=client,
+            if_none_match=if_none_match,
             x_tenant_id=x_tenant_id,
         )
     ).parsed

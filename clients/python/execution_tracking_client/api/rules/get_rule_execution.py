@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -18,9 +18,14 @@ def _get_kwargs(
     execution_id: UUID,
     *,
     expand: GetRuleExecutionExpand | Unset = UNSET,
+    fields: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_tenant_id, Unset):
         headers["x-tenant-id"] = x_tenant_id
 
@@ -31,6 +36,8 @@ def _get_kwargs(
         json_expand = expand.value
 
     params["expand"] = json_expand
+
+    params["fields"] = fields
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -49,11 +56,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ExecutionEnvelope | Problem | None:
+) -> Any | ExecutionEnvelope | Problem | None:
     if response.status_code == 200:
         response_200 = ExecutionEnvelope.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -88,7 +99,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ExecutionEnvelope | Problem]:
+) -> Response[Any | ExecutionEnvelope | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -103,8 +114,10 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     expand: GetRuleExecutionExpand | Unset = UNSET,
+    fields: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[ExecutionEnvelope | Problem]:
+) -> Response[Any | ExecutionEnvelope | Problem]:
     """One execution of a rule
 
      The executions of one rule.
@@ -113,6 +126,8 @@ def sync_detailed(
         rule_id (UUID):
         execution_id (UUID):
         expand (GetRuleExecutionExpand | Unset):
+        fields (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -120,13 +135,15 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExecutionEnvelope | Problem]
+        Response[Any | ExecutionEnvelope | Problem]
     """
 
     kwargs = _get_kwargs(
         rule_id=rule_id,
         execution_id=execution_id,
         expand=expand,
+        fields=fields,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -143,8 +160,10 @@ def sync(
     *,
     client: AuthenticatedClient,
     expand: GetRuleExecutionExpand | Unset = UNSET,
+    fields: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> ExecutionEnvelope | Problem | None:
+) -> Any | ExecutionEnvelope | Problem | None:
     """One execution of a rule
 
      The executions of one rule.
@@ -153,6 +172,8 @@ def sync(
         rule_id (UUID):
         execution_id (UUID):
         expand (GetRuleExecutionExpand | Unset):
+        fields (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -160,7 +181,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExecutionEnvelope | Problem
+        Any | ExecutionEnvelope | Problem
     """
 
     return sync_detailed(
@@ -168,6 +189,8 @@ def sync(
         execution_id=execution_id,
         client=client,
         expand=expand,
+        fields=fields,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     ).parsed
 
@@ -178,8 +201,10 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     expand: GetRuleExecutionExpand | Unset = UNSET,
+    fields: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[ExecutionEnvelope | Problem]:
+) -> Response[Any | ExecutionEnvelope | Problem]:
     """One execution of a rule
 
      The executions of one rule.
@@ -188,6 +213,8 @@ async def asyncio_detailed(
         rule_id (UUID):
         execution_id (UUID):
         expand (GetRuleExecutionExpand | Unset):
+        fields (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -195,13 +222,15 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExecutionEnvelope | Problem]
+        Response[Any | ExecutionEnvelope | Problem]
     """
 
     kwargs = _get_kwargs(
         rule_id=rule_id,
         execution_id=execution_id,
         expand=expand,
+        fields=fields,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -216,8 +245,10 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     expand: GetRuleExecutionExpand | Unset = UNSET,
+    fields: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> ExecutionEnvelope | Problem | None:
+) -> Any | ExecutionEnvelope | Problem | None:
     """One execution of a rule
 
      The executions of one rule.
@@ -226,6 +257,8 @@ async def asyncio(
         rule_id (UUID):
         execution_id (UUID):
         expand (GetRuleExecutionExpand | Unset):
+        fields (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -233,7 +266,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExecutionEnvelope | Problem
+        Any | ExecutionEnvelope | Problem
     """
 
     return (
@@ -242,6 +275,8 @@ async def asyncio(
             execution_id=execution_id,
             client=client,
             expand=expand,
+            fields=fields,
+            if_none_match=if_none_match,
             x_tenant_id=x_tenant_id,
         )
     ).parsed

@@ -1,6 +1,6 @@
 import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -21,6 +21,7 @@ def _get_kwargs(
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
+    fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
     min_duration_ms: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
@@ -28,9 +29,13 @@ def _get_kwargs(
     started_before: datetime.datetime | Unset = UNSET,
     status: list[ListRuleExecutionsStatusItem] | Unset = UNSET,
     triggered_by: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_tenant_id, Unset):
         headers["x-tenant-id"] = x_tenant_id
 
@@ -49,6 +54,8 @@ def _get_kwargs(
     params["cursor"] = cursor
 
     params["external_ref"] = external_ref
+
+    params["fields"] = fields
 
     params["max_duration_ms"] = max_duration_ms
 
@@ -93,11 +100,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ExecutionItemPage | Problem | None:
+) -> Any | ExecutionItemPage | Problem | None:
     if response.status_code == 200:
         response_200 = ExecutionItemPage.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -132,7 +143,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ExecutionItemPage | Problem]:
+) -> Response[Any | ExecutionItemPage | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -149,6 +160,7 @@ def sync_detailed(
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
+    fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
     min_duration_ms: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
@@ -156,8 +168,9 @@ def sync_detailed(
     started_before: datetime.datetime | Unset = UNSET,
     status: list[ListRuleExecutionsStatusItem] | Unset = UNSET,
     triggered_by: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[ExecutionItemPage | Problem]:
+) -> Response[Any | ExecutionItemPage | Problem]:
     """A rule's executions
 
      The executions of one rule.
@@ -168,6 +181,7 @@ def sync_detailed(
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
         external_ref (str | Unset):
+        fields (str | Unset):
         max_duration_ms (int | Unset):
         min_duration_ms (int | Unset):
         page_size (int | Unset):
@@ -175,6 +189,7 @@ def sync_detailed(
         started_before (datetime.datetime | Unset):
         status (list[ListRuleExecutionsStatusItem] | Unset):
         triggered_by (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -182,7 +197,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExecutionItemPage | Problem]
+        Response[Any | ExecutionItemPage | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -191,6 +206,7 @@ def sync_detailed(
         completed_before=completed_before,
         cursor=cursor,
         external_ref=external_ref,
+        fields=fields,
         max_duration_ms=max_duration_ms,
         min_duration_ms=min_duration_ms,
         page_size=page_size,
@@ -198,6 +214,7 @@ def sync_detailed(
         started_before=started_before,
         status=status,
         triggered_by=triggered_by,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -216,6 +233,7 @@ def sync(
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
+    fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
     min_duration_ms: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
@@ -223,8 +241,9 @@ def sync(
     started_before: datetime.datetime | Unset = UNSET,
     status: list[ListRuleExecutionsStatusItem] | Unset = UNSET,
     triggered_by: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> ExecutionItemPage | Problem | None:
+) -> Any | ExecutionItemPage | Problem | None:
     """A rule's executions
 
      The executions of one rule.
@@ -235,6 +254,7 @@ def sync(
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
         external_ref (str | Unset):
+        fields (str | Unset):
         max_duration_ms (int | Unset):
         min_duration_ms (int | Unset):
         page_size (int | Unset):
@@ -242,6 +262,7 @@ def sync(
         started_before (datetime.datetime | Unset):
         status (list[ListRuleExecutionsStatusItem] | Unset):
         triggered_by (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -249,7 +270,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExecutionItemPage | Problem
+        Any | ExecutionItemPage | Problem
     """
 
     return sync_detailed(
@@ -259,6 +280,7 @@ def sync(
         completed_before=completed_before,
         cursor=cursor,
         external_ref=external_ref,
+        fields=fields,
         max_duration_ms=max_duration_ms,
         min_duration_ms=min_duration_ms,
         page_size=page_size,
@@ -266,6 +288,7 @@ def sync(
         started_before=started_before,
         status=status,
         triggered_by=triggered_by,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     ).parsed
 
@@ -278,6 +301,7 @@ async def asyncio_detailed(
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
+    fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
     min_duration_ms: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
@@ -285,8 +309,9 @@ async def asyncio_detailed(
     started_before: datetime.datetime | Unset = UNSET,
     status: list[ListRuleExecutionsStatusItem] | Unset = UNSET,
     triggered_by: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[ExecutionItemPage | Problem]:
+) -> Response[Any | ExecutionItemPage | Problem]:
     """A rule's executions
 
      The executions of one rule.
@@ -297,6 +322,7 @@ async def asyncio_detailed(
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
         external_ref (str | Unset):
+        fields (str | Unset):
         max_duration_ms (int | Unset):
         min_duration_ms (int | Unset):
         page_size (int | Unset):
@@ -304,6 +330,7 @@ async def asyncio_detailed(
         started_before (datetime.datetime | Unset):
         status (list[ListRuleExecutionsStatusItem] | Unset):
         triggered_by (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -311,7 +338,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExecutionItemPage | Problem]
+        Response[Any | ExecutionItemPage | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -320,6 +347,7 @@ async def asyncio_detailed(
         completed_before=completed_before,
         cursor=cursor,
         external_ref=external_ref,
+        fields=fields,
         max_duration_ms=max_duration_ms,
         min_duration_ms=min_duration_ms,
         page_size=page_size,
@@ -327,6 +355,7 @@ async def asyncio_detailed(
         started_before=started_before,
         status=status,
         triggered_by=triggered_by,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -343,6 +372,7 @@ async def asyncio(
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
+    fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
     min_duration_ms: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
@@ -350,8 +380,9 @@ async def asyncio(
     started_before: datetime.datetime | Unset = UNSET,
     status: list[ListRuleExecutionsStatusItem] | Unset = UNSET,
     triggered_by: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> ExecutionItemPage | Problem | None:
+) -> Any | ExecutionItemPage | Problem | None:
     """A rule's executions
 
      The executions of one rule.
@@ -362,6 +393,7 @@ async def asyncio(
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
         external_ref (str | Unset):
+        fields (str | Unset):
         max_duration_ms (int | Unset):
         min_duration_ms (int | Unset):
         page_size (int | Unset):
@@ -369,6 +401,7 @@ async def asyncio(
         started_before (datetime.datetime | Unset):
         status (list[ListRuleExecutionsStatusItem] | Unset):
         triggered_by (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -376,7 +409,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExecutionItemPage | Problem
+        Any | ExecutionItemPage | Problem
     """
 
     return (
@@ -387,6 +420,7 @@ async def asyncio(
             completed_before=completed_before,
             cursor=cursor,
             external_ref=external_ref,
+            fields=fields,
             max_duration_ms=max_duration_ms,
             min_duration_ms=min_duration_ms,
             page_size=page_size,
@@ -394,6 +428,7 @@ async def asyncio(
             started_before=started_before,
             status=status,
             triggered_by=triggered_by,
+            if_none_match=if_none_match,
             x_tenant_id=x_tenant_id,
         )
     ).parsed

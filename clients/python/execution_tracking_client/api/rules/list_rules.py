@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -16,9 +16,13 @@ def _get_kwargs(
     is_enabled: bool | Unset = UNSET,
     page_size: int | Unset = UNSET,
     trigger: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_tenant_id, Unset):
         headers["x-tenant-id"] = x_tenant_id
 
@@ -44,11 +48,17 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | RulePage | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | Problem | RulePage | None:
     if response.status_code == 200:
         response_200 = RulePage.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -76,7 +86,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | RulePage]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | Problem | RulePage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -92,8 +104,9 @@ def sync_detailed(
     is_enabled: bool | Unset = UNSET,
     page_size: int | Unset = UNSET,
     trigger: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[Problem | RulePage]:
+) -> Response[Any | Problem | RulePage]:
     """List rules
 
      Automation rules.
@@ -103,6 +116,7 @@ def sync_detailed(
         is_enabled (bool | Unset):
         page_size (int | Unset):
         trigger (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -110,7 +124,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RulePage]
+        Response[Any | Problem | RulePage]
     """
 
     kwargs = _get_kwargs(
@@ -118,6 +132,7 @@ def sync_detailed(
         is_enabled=is_enabled,
         page_size=page_size,
         trigger=trigger,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -135,8 +150,9 @@ def sync(
     is_enabled: bool | Unset = UNSET,
     page_size: int | Unset = UNSET,
     trigger: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Problem | RulePage | None:
+) -> Any | Problem | RulePage | None:
     """List rules
 
      Automation rules.
@@ -146,6 +162,7 @@ def sync(
         is_enabled (bool | Unset):
         page_size (int | Unset):
         trigger (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -153,7 +170,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RulePage
+        Any | Problem | RulePage
     """
 
     return sync_detailed(
@@ -162,6 +179,7 @@ def sync(
         is_enabled=is_enabled,
         page_size=page_size,
         trigger=trigger,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     ).parsed
 
@@ -173,8 +191,9 @@ async def asyncio_detailed(
     is_enabled: bool | Unset = UNSET,
     page_size: int | Unset = UNSET,
     trigger: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Response[Problem | RulePage]:
+) -> Response[Any | Problem | RulePage]:
     """List rules
 
      Automation rules.
@@ -184,6 +203,7 @@ async def asyncio_detailed(
         is_enabled (bool | Unset):
         page_size (int | Unset):
         trigger (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -191,7 +211,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RulePage]
+        Response[Any | Problem | RulePage]
     """
 
     kwargs = _get_kwargs(
@@ -199,6 +219,7 @@ async def asyncio_detailed(
         is_enabled=is_enabled,
         page_size=page_size,
         trigger=trigger,
+        if_none_match=if_none_match,
         x_tenant_id=x_tenant_id,
     )
 
@@ -214,8 +235,9 @@ async def asyncio(
     is_enabled: bool | Unset = UNSET,
     page_size: int | Unset = UNSET,
     trigger: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
-) -> Problem | RulePage | None:
+) -> Any | Problem | RulePage | None:
     """List rules
 
      Automation rules.
@@ -225,6 +247,7 @@ async def asyncio(
         is_enabled (bool | Unset):
         page_size (int | Unset):
         trigger (str | Unset):
+        if_none_match (str | Unset):
         x_tenant_id (str | Unset):
 
     Raises:
@@ -232,7 +255,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RulePage
+        Any | Problem | RulePage
     """
 
     return (
@@ -242,6 +265,7 @@ async def asyncio(
             is_enabled=is_enabled,
             page_size=page_size,
             trigger=trigger,
+            if_none_match=if_none_match,
             x_tenant_id=x_tenant_id,
         )
     ).parsed
