@@ -61,7 +61,8 @@ def scene():
         tenant_id=acme.pk, execution_id=waiting.pk, actor="system",
         changes={"status": "waiting", "status_reason": "awaiting approval from finance",
                  "waiting_until": datetime(2030, 6, 1, 12, tzinfo=UTC),
-                 "output": {"approval_request": "apr-43", "amount": "12400.00"}},
+                 # Keys in the order PostgreSQL's jsonb keeps them (shorter first), as SQLite keeps them.
+                 "output": {"amount": "12400.00", "approval_request": "apr-43"}},
     )
     make_staff("ada", tenant=acme)
     return {"acme": acme, "failed": failed, "waiting": waiting}
@@ -128,7 +129,7 @@ def test_staff_find_a_waiting_execution_read_why_and_until_when_it_waits_and_can
     expect(page.locator(".field-status_reason .readonly")).to_have_text("awaiting approval from finance")
     expect(page.locator(".field-waiting_until_detail .readonly")).to_have_text("2030-06-01 12:00:00.000 UTC")
     expect(page.locator(".field-output_json pre.pretty-json")).to_have_text(
-        '{\n  "approval_request": "apr-43",\n  "amount": "12400.00"\n}')
+        '{\n  "amount": "12400.00",\n  "approval_request": "apr-43"\n}')
     expect(page.locator("svg.step-timeline g.step-bar")).to_have_count(2)
     expect(page.locator("#execution-logs tr.log-line")).to_have_count(1)
     expect(page.locator("#retry-execution")).to_have_count(0)

@@ -195,14 +195,15 @@ def test_the_page_of_a_waiting_run_shows_its_reason_the_time_it_waits_until_and_
     waiting = make_execution(tenant=tenant, rule=failed_run.rule, status="waiting")
     services.execution_report(tenant_id=tenant.pk, execution_id=waiting.pk, actor="system", changes={
         "status_reason": "awaiting approval from <finance>", "waiting_until": datetime(2030, 6, 1, 12, tzinfo=UTC),
-        "output": {"approval_request": "apr-77", "amounts": [1, 2]}})
+        # Keys in the order PostgreSQL's jsonb keeps them (shorter first), which SQLite keeps as given.
+        "output": {"amounts": [1, 2], "approval_request": "apr-77"}})
 
     page = root_client.get(page_of(waiting)).content.decode()
 
     assert 'class="status-badge status-waiting"' in page
     assert readonly(page, "status_reason") == "awaiting approval from &lt;finance&gt;"
     assert readonly(page, "waiting_until_detail") == "2030-06-01 12:00:00.000 UTC"
-    pretty = json.dumps({"approval_request": "apr-77", "amounts": [1, 2]}, indent=2).replace('"', "&quot;")
+    pretty = json.dumps({"amounts": [1, 2], "approval_request": "apr-77"}, indent=2).replace('"', "&quot;")
     assert readonly(page, "output_json") == f'<pre class="pretty-json">{pretty}</pre>'
 
 
