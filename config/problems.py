@@ -1,5 +1,6 @@
 """RFC 9457 problem details: the one shape of every error the API gives."""
 
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
@@ -29,6 +30,9 @@ KINDS = {
     "server-error": (500, "Internal server error"),
     "unavailable": (503, "Service unavailable"),
 }
+
+
+UNAVAILABLE_RETRY_AFTER = 5  # seconds
 
 
 def problem_type(kind: str) -> str:
@@ -159,6 +163,11 @@ def exception_handler(exc, context) -> Response | None:
         if isinstance(exc, exceptions.Throttled):
             headers["Retry-After"] = str(max(1, int(exc.wait or 1)))
             detail = f"Request rate limit exceeded; retry in {headers['Retry-After']} seconds."
+    elif isinstance(exc, (db.OperationalError, db.InterfaceError)):
+        # The database went away (restarted, unreachable, a connection broken between requests):
+        # the client may try again, and Django drops the broken connection when the request ends.
+        kind, detail = "unavailable", "The database cannot be reached; try again shortly."
+        headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
     else:
         return None  # a defect: Django's handler500 answers it
     if getattr(exc, "auth_header", None):
