@@ -159,6 +159,18 @@ def test_list_items_are_the_execution_without_output_logs_and_steps(api, tenant,
     assert detail["output"] == {"approval_request": "apr-77"}
 
 
+def test_list_fields_take_the_status_reason_and_waiting_until_but_not_the_output(api, tenant, rule):
+    execution = make_execution(tenant=tenant, rule=rule, status="waiting")
+    services.execution_report(tenant_id=tenant.pk, execution_id=execution.pk, actor="system",
+                              changes={"status_reason": "paused by circuit breaker", "output": {"rows": 1}})
+
+    [item] = api.get("executions", {"fields": "status,status_reason,waiting_until"}).json()["data"]
+
+    assert item == {"status": "waiting", "status_reason": "paused by circuit breaker", "waiting_until": None,
+                    "_links": item["_links"]}
+    assert "fields" in assert_problem(api.get("executions", {"fields": "status,output"}), 400)["errors"]
+
+
 def test_list_pages_never_read_the_output(api, tenant, rule, django_assert_num_queries):
     execution = make_execution(tenant=tenant, rule=rule, status="running")
     services.execution_report(tenant_id=tenant.pk, execution_id=execution.pk, actor="system",

@@ -174,6 +174,22 @@ def test_output_is_any_json_value_or_null(api, tenant, rule, output):
     assert detail(api, execution.pk)["output"] == output
 
 
+def test_output_counts_in_the_etag_and_in_fields(api, tenant, rule):
+    execution = make_execution(tenant=tenant, rule=rule, status="running")
+    path = f"executions/{execution.pk}"
+    report(execution, output={"rows": 1})
+    etag = api.get(path)["ETag"]
+
+    report(execution, output={"rows": 2})
+
+    response = api.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and response["ETag"] != etag
+    assert response.json()["data"]["output"] == {"rows": 2}
+    assert api.get(path, {"fields": "output,status_reason,waiting_until"}).json()["data"] == {
+        "status_reason": None, "waiting_until": None, "output": {"rows": 2},
+        "_links": detail(api, execution.pk)["_links"]}
+
+
 def test_rule_version_is_the_rules_version_when_the_execution_started(api, tenant, rule):
     before = make_execution(tenant=tenant, rule=rule)
     services.rule_update(tenant_id=tenant.pk, rule_id=rule.pk, changes={"actions": [{"type": "sms"}]})
