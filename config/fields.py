@@ -35,6 +35,12 @@ def find_nul(value, path: str = "") -> str | None:
     return None
 
 
+def json_size(value) -> int:
+    """Bytes of `value` as compact JSON in UTF-8 (no spaces: the size does not depend on how a
+    client or the server lays it out)."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
 class StrictCharField(serializers.CharField):
     """A JSON string, as sent (not trimmed, not converted from a number)."""
 
@@ -139,9 +145,7 @@ class JsonField(serializers.JSONField):
         nul = find_nul(data)
         if nul is not None:
             self.fail("nul", path=nul or "the value")
-        if self.max_bytes is not None and len(
-            json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        ) > self.max_bytes:
+        if self.max_bytes is not None and json_size(data) > self.max_bytes:
             self.fail("too_large", max_bytes=self.max_bytes)
         return data
 

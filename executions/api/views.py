@@ -177,7 +177,7 @@ class ExecutionViewSet(ApiViewSet):
 
     @extend_schema(
         operation_id="cancel_execution",
-        summary="Cancel a pending or running execution", request=serializers.CancelInputSerializer,
+        summary="Cancel a pending, running or waiting execution", request=serializers.CancelInputSerializer,
         responses={200: enveloped(serializers.ExecutionOutputSerializer), **errors(400, 401, 403, 404, 409, 429)},
     )
     @action(detail=True, methods=["post"])
@@ -296,9 +296,11 @@ class LogViewSet(ApiViewSet):
     def create(self, request, execution_id: str):
         execution_id = self.path_uuid(execution_id, "execution id")
         self.query()
-        data = self.validated(serializers.LogsAppendInputSerializer)
+        entries = serializers.fast_log_batch(request.data)
+        if entries is None:
+            entries = self.validated(serializers.LogsAppendInputSerializer)["entries"]
         count, first, last = services.logs_append(tenant_id=self.tenant_id, execution_id=execution_id,
-                                                  entries=data["entries"])
+                                                  entries=entries)
         location = f"{api_root(request)}/executions/{execution_id}/logs?after={first - 1}"
         return self.created({"count": count, "first_sequence": first, "last_sequence": last}, location)
 

@@ -101,7 +101,7 @@ def sync_detailed(
     body: CancelRequest | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> Response[ExecutionEnvelope | Problem]:
-    """Cancel a pending or running execution
+    """Cancel a pending, running or waiting execution
 
      Executions: start, read, report progress, retry, cancel, history.
 
@@ -139,7 +139,7 @@ def sync(
     body: CancelRequest | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> ExecutionEnvelope | Problem | None:
-    """Cancel a pending or running execution
+    """Cancel a pending, running or waiting execution
 
      Executions: start, read, report progress, retry, cancel, history.
 
@@ -172,7 +172,7 @@ async def asyncio_detailed(
     body: CancelRequest | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> Response[ExecutionEnvelope | Problem]:
-    """Cancel a pending or running execution
+    """Cancel a pending, running or waiting execution
 
      Executions: start, read, report progress, retry, cancel, history.
 
@@ -208,7 +208,7 @@ async def asyncio(
     body: CancelRequest | Unset = UNSET,
     x_tenant_id: str | Unset = UNSET,
 ) -> ExecutionEnvelope | Problem | None:
-    """Cancel a pending or running execution
+    """Cancel a pending, running or waiting execution
 
      Executions: start, read, report progress, retry, cancel, history.
 
