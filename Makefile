@@ -38,7 +38,7 @@ schema: install
 
 bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 # The Python SDK, generated from the schema the code serves; a test fails when the checked-in copy
 # differs from a fresh generation.
