@@ -55,7 +55,8 @@ class Execution(models.Model):
     CANCELLABLE = frozenset({Status.PENDING, Status.RUNNING, Status.WAITING})
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="executions")
+    # No index of its own: every index of the table starts with the tenant.
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="executions", db_index=False)
     rule = models.ForeignKey(AutomationRule, on_delete=models.PROTECT, related_name="executions")
     rule_version = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -160,7 +161,8 @@ class ExecutionStep(models.Model):
     FINISHED = frozenset({Status.COMPLETED, Status.FAILED, Status.SKIPPED, Status.CANCELLED})
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
-    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="steps")
+    # Indexed by the unique (execution, key) and (execution, position).
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="steps", db_index=False)
     key = models.CharField(max_length=100)
     name = models.CharField(max_length=255, blank=True, default="")
     type = models.CharField(max_length=100, blank=True, default="")
@@ -204,8 +206,11 @@ class ExecutionLog(models.Model):
         WARN = "warn"
         ERROR = "error"
 
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
-    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="logs")
+    # No index on the tenant alone: every read goes by execution, and each index of this, the
+    # biggest and most written table, costs every appended line. (Deleting a tenant scans it.)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Indexed by the unique (execution, sequence).
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="logs", db_index=False)
     sequence = models.PositiveIntegerField()
     timestamp = models.DateTimeField()
     level = models.CharField(max_length=8, choices=Level.choices, default=Level.INFO)
@@ -245,7 +250,8 @@ class ExecutionEvent(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
-    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="events")
+    # Indexed by event_execution (execution, id).
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="events", db_index=False)
     type = models.CharField(max_length=40, choices=Type.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     previous_status = models.CharField(max_length=16, null=True, blank=True)

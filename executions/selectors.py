@@ -35,19 +35,14 @@ def rule_get(*, tenant_id: UUID, rule_id: UUID) -> AutomationRule:
     return rule
 
 
-def _with_link_state(queryset: QuerySet[Execution]) -> QuerySet[Execution]:
-    return (
-        queryset
-        # Links need the rule's state and the next attempt's id; no other rule or attempt column.
-        .annotate(rule_is_enabled=F("rule__is_enabled"), next_attempt_ref=F("next_attempt__id"))
-        .defer("request_fingerprint", "retry_key")
-    )
+def with_link_state(queryset: QuerySet[Execution]) -> QuerySet[Execution]:
+    """The executions with what their links need: the rule's state and the next attempt's id."""
+    return queryset.annotate(rule_is_enabled=F("rule__is_enabled"), next_attempt_ref=F("next_attempt__id"))
 
 
 def execution_list(*, tenant_id: UUID) -> QuerySet[Execution]:
-    """Executions newest first, with what their links need in the same query, without the output
-    that list items do not show (up to 256 KiB each)."""
-    return _with_link_state(execution_queryset(tenant_id=tenant_id)).defer("output").order_by("-created_at", "-id")
+    """Executions newest first."""
+    return execution_queryset(tenant_id=tenant_id).order_by("-created_at", "-id")
 
 
 def log_lines(*, tenant_id: UUID, execution_id: UUID) -> QuerySet[ExecutionLog]:

@@ -349,6 +349,14 @@ def with_documents(queryset: QuerySet, declared: tuple[Field, ...], names: tuple
     return queryset.annotate(document=RawSQL(body, (), output_field=TextField()))
 
 
+def page_documents(page: QuerySet, declared: tuple[Field, ...], names: tuple[str, ...] | None = None) -> QuerySet:
+    """The rows of a page (a filtered, ordered, sliced queryset) again, with each one's body as
+    `document`: the page's keys are found first, on the indexes, and bodies are built for those
+    rows only, never for every row a filter matches before the sort and the limit."""
+    rows = page.model._base_manager.filter(pk__in=page.values("pk")).order_by(*page.query.order_by)
+    return with_documents(rows, declared, names)
+
+
 @lru_cache
 def _rows_sql(vendor: str, model, declared: tuple[Field, ...], where: str, order: str) -> str:
     d = dialect()

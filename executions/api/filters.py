@@ -120,7 +120,8 @@ def _summary(errors: dict[str, list[str]]) -> str:
 class ExecutionFilter(StrictFilterSet):
     multi_value = ("status",)
 
-    status = django_filters.MultipleChoiceFilter(choices=Execution.Status.choices)
+    # distinct=False: one status per row, and DISTINCT would sort every matching row by its body.
+    status = django_filters.MultipleChoiceFilter(choices=Execution.Status.choices, distinct=False)
     automation_rule_id = UuidFilter(field_name="rule_id")
     started_after = UtcDateTimeFilter(field_name="started_at", lookup_expr="gte")
     started_before = UtcDateTimeFilter(field_name="started_at", lookup_expr="lt")
@@ -145,7 +146,7 @@ class RuleExecutionFilter(ExecutionFilter):
 class LogFilter(StrictFilterSet):
     multi_value = ("level",)
 
-    level = django_filters.MultipleChoiceFilter(choices=ExecutionLog.Level.choices)
+    level = django_filters.MultipleChoiceFilter(choices=ExecutionLog.Level.choices, distinct=False)
     action_index = _integer_filter("action_index")
     step_key = django_filters.CharFilter()
     after = _integer_filter("sequence", "gt")

@@ -46,10 +46,12 @@ def _url(request, cursor: str) -> str:
     return f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(params, doseq=True)}"
 
 
-def _page(request, queryset: QuerySet, page_size: int, cursor: str | None, direction: str, position_of) -> Page:
+def _page(request, queryset: QuerySet, page_size: int, cursor: str | None, direction: str, position_of,
+          read) -> Page:
     """Reads one page (queryset already filtered and ordered for `direction`) and links its
-    neighbours; `position_of(row)` is what a cursor at that row holds."""
-    rows = list(queryset[: page_size + 1])
+    neighbours; `read(sliced_queryset)` gives the page's rows, and `position_of(row)` is what a
+    cursor at that row holds."""
+    rows = list(read(queryset[: page_size + 1]))
     more = len(rows) > page_size
     rows = rows[:page_size]
     if direction == "p":  # read backwards from the cursor
@@ -63,7 +65,11 @@ def _page(request, queryset: QuerySet, page_size: int, cursor: str | None, direc
     )
 
 
-def paginate_newest_first(request, queryset: QuerySet, cursor: str | None, page_size: int) -> Page:
+def _as_is(page: QuerySet) -> QuerySet:
+    return page
+
+
+def paginate_newest_first(request, queryset: QuerySet, cursor: str | None, page_size: int, read=_as_is) -> Page:
     """Pages of (created_at desc, id desc)."""
     direction = "n"
     if cursor:
@@ -84,10 +90,10 @@ def paginate_newest_first(request, queryset: QuerySet, cursor: str | None, page_
             queryset = queryset.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gt=pk))
             queryset = queryset.order_by("created_at", "id")
     return _page(request, queryset, page_size, cursor, direction,
-                 lambda row: [row.created_at.isoformat(), str(row.pk)])
+                 lambda row: [row.created_at.isoformat(), str(row.pk)], read)
 
 
-def paginate_by_sequence(request, queryset: QuerySet, cursor: str | None, page_size: int) -> Page:
+def paginate_by_sequence(request, queryset: QuerySet, cursor: str | None, page_size: int, read=_as_is) -> Page:
     """Pages of log line rows (tuples whose first item is the sequence) in ascending sequence."""
     direction = "n"
     if cursor:
@@ -98,4 +104,4 @@ def paginate_by_sequence(request, queryset: QuerySet, cursor: str | None, page_s
             queryset = queryset.filter(sequence__gt=position[0])
         else:
             queryset = queryset.filter(sequence__lt=position[0]).order_by("-sequence")
-    return _page(request, queryset, page_size, cursor, direction, lambda row: [row[0]])
+    return _page(request, queryset, page_size, cursor, direction, lambda row: [row[0]], read)

@@ -90,10 +90,13 @@ class ExecutionViewSet(ApiViewSet):
     def _list(self, filterset, queryset):
         queryset = filterset.apply(self.request.query_params, queryset, allowed_extra=(*PAGING, "fields"))
         names = self._fields(documents.EXECUTION_ITEM_FIELD_NAMES)
-        queryset = documents.with_documents(queryset, documents.EXECUTION_ITEM_FIELDS, names).values_list(
-            "document", "created_at", *documents.LinkState._fields, named=True)
+
+        def read(page):
+            rows = selectors.with_link_state(documents.page_documents(page, documents.EXECUTION_ITEM_FIELDS, names))
+            return rows.values_list("document", "created_at", *documents.LinkState._fields, named=True)
+
         page = paginate_newest_first(self.request, queryset, self.request.query_params.get("cursor"),
-                                     self.page_size())
+                                     self.page_size(), read)
         root = api_root(self.request)
         return self.paged([bodies.execution_item_body(row, root) for row in page.items], page)
 
@@ -283,8 +286,10 @@ class LogViewSet(ApiViewSet):
                                    selectors.log_lines(tenant_id=self.tenant_id, execution_id=execution_id))
         page_size = self.page_size(DEFAULT_LOG_PAGE, MAX_LOG_PAGE)
         selectors.execution_must_exist(tenant_id=self.tenant_id, execution_id=execution_id)
-        rows = documents.with_documents(queryset, documents.LOG_FIELDS).values_list("sequence", "document")
-        page = paginate_by_sequence(request, rows, request.query_params.get("cursor"), page_size)
+        page = paginate_by_sequence(
+            request, queryset, request.query_params.get("cursor"), page_size,
+            lambda page: documents.page_documents(page, documents.LOG_FIELDS).values_list("sequence", "document"),
+        )
         return self.paged([document for _, document in page.items], page)
 
     @extend_schema(
