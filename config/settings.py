@@ -60,6 +60,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Absolute links (`_links`) outside a request, e.g. in management commands.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Seconds a worker keeps a key's row (0: never); see rbac/key_cache.py.
+API_KEY_CACHE_SECONDS = env_int("API_KEY_CACHE_SECONDS", 2, minimum=0)
 EXECUTION_LOG_LIMIT = env_int("EXECUTION_LOG_LIMIT", 200)
 MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 8 * 1024 * 1024)
 THROTTLE_RATE = os.environ.get("THROTTLE_RATE", "6000/min")

@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class RbacConfig(AppConfig):
     name = "rbac"
     verbose_name = "Access control"
+
+    def ready(self):
+        from django.contrib.auth import get_user_model
+
+        from rbac.key_cache import keys_changed
+        from rbac.models import ApiKey, Role, RoleAssignment
+
+        # What a cached key row holds comes from these; any change of them is seen by every
+        # worker of the machine (rbac/key_cache.py).
+        for model in (ApiKey, Role, RoleAssignment, get_user_model()):
+            post_save.connect(keys_changed, sender=model, dispatch_uid=f"keys_changed_save_{model.__name__}")
+            post_delete.connect(keys_changed, sender=model, dispatch_uid=f"keys_changed_delete_{model.__name__}")

@@ -16,6 +16,7 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
 from config.problems import InvalidRequest
 from config.uuids import parse_uuid
+from rbac.key_cache import key_cache
 from rbac.keys import key_split, secret_matches
 from rbac.models import ApiKey, Role, RoleAssignment
 
@@ -116,6 +117,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             ApiKey.objects.filter(pk=key.pk).filter(
                 Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_PRECISION)
             ).update(last_used_at=now)
+            key_cache.replace(key.prefix, key._replace(last_used_at=now))
 
         self._check_tenant_header(request, key.tenant_id)
         permissions = None if key.role_permissions is None else frozenset(key.role_permissions)
@@ -126,13 +128,21 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     @staticmethod
     def _lookup(prefix: str) -> "KeyRow | None":
-        # The hottest query of the service (every request): the key, its user's state and the
-        # role's permissions in the key's tenant in one statement, written out because building
-        # it with the ORM cost more than running it.
+        # The hottest query of the service (every request that its worker has not seen lately,
+        # see rbac/key_cache.py): the key, its user's state and the role's permissions in the
+        # key's tenant in one statement, written out because building it with the ORM cost more
+        # than running it.
+        cached = key_cache.get(prefix)
+        if cached is not None:
+            return cached
         with connection.cursor() as cursor:
             cursor.execute(_lookup_sql(), [prefix])
             row = cursor.fetchone()
-        return None if row is None else KeyRow.from_db(row)
+        if row is None:
+            return None
+        key = KeyRow.from_db(row)
+        key_cache.put(prefix, key)
+        return key
 
     @staticmethod
     def _use(key: KeyRow) -> bool:

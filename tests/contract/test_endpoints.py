@@ -725,7 +725,9 @@ def _data(tenant, rule, count: int) -> Execution:
 
 @pytest.fixture
 def warm_api(api):
-    """`api` after one request: a key's first use in a minute also writes its last_used_at."""
+    """`api` after one request: a key's first use in a minute also writes its last_used_at, and
+    its row is then kept by the worker for API_KEY_CACHE_SECONDS (rbac/key_cache.py), so the
+    requests below make no key query."""
     assert api.get("rules").status_code == 200
     return api
 
@@ -735,13 +737,13 @@ def test_an_executions_page_takes_two_queries_whatever_the_data(warm_api, tenant
                                                                 django_assert_num_queries, count):
     _data(tenant, rule, count)
 
-    with django_assert_num_queries(2):  # auth (key + role), executions (+ rule state, next attempt)
+    with django_assert_num_queries(1):  # executions (+ rule state, next attempt)
         response = warm_api.get("executions?page_size=50")
     assert len(response.json()["data"]) == min(50, count + len(range(0, count, 3)))
 
-    with django_assert_num_queries(2):  # auth, executions
+    with django_assert_num_queries(1):  # executions
         warm_api.get(f"executions?status=failed,running&automation_rule_id={rule.pk}&page_size=50")
-    with django_assert_num_queries(2):  # auth, executions after the cursor
+    with django_assert_num_queries(1):  # executions after the cursor
         warm_api.get(response.json()["pagination"]["next"] or "executions?page_size=50")
 
 
@@ -750,7 +752,7 @@ def test_a_rules_executions_page_takes_three_queries_whatever_the_data(warm_api,
                                                                       django_assert_num_queries, count):
     _data(tenant, rule, count)
 
-    with django_assert_num_queries(3):  # auth, the rule (404 if absent), executions
+    with django_assert_num_queries(2):  # the rule (404 if absent), executions
         response = warm_api.get(f"rules/{rule.pk}/executions?page_size=50")
     assert len(response.json()["data"]) == min(50, count + len(range(0, count, 3)))
 
@@ -760,7 +762,7 @@ def test_a_rules_page_takes_two_queries_whatever_the_data(warm_api, tenant, djan
     for n in range(count):
         make_rule(tenant=tenant, name=f"rule {n}", is_enabled=bool(n % 2))
 
-    with django_assert_num_queries(2):  # auth, rules
+    with django_assert_num_queries(1):  # rules
         response = warm_api.get("rules?page_size=50")
     assert len(response.json()["data"]) == min(50, count)
 
@@ -770,8 +772,8 @@ def test_a_logs_page_takes_three_queries_whatever_the_data(warm_api, tenant, rul
                                                           count):
     execution = _data(tenant, rule, count)
 
-    with django_assert_num_queries(3):  # auth, the execution (404 if absent), log lines
+    with django_assert_num_queries(2):  # the execution (404 if absent), log lines
         response = warm_api.get(f"executions/{execution.pk}/logs?page_size=50")
     assert len(response.json()["data"]) == min(50, count)
-    with django_assert_num_queries(3):  # auth, the execution, log lines filtered
+    with django_assert_num_queries(2):  # the execution, log lines filtered
         warm_api.get(f"executions/{execution.pk}/logs?level=info,error&after=2&step_key=step-1&page_size=50")
