@@ -365,7 +365,13 @@ def logs_append(*, tenant_id: UUID, execution_id: UUID, entries: list[dict]) -> 
         for offset, entry in enumerate(entries)
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(_log_insert_sql(), rows)
+        if connection.vendor == "postgresql":
+            # The batch as one statement, a column per array: PostgreSQL inserts it as it would
+            # a multi-row INSERT, and its text is the same whatever the batch's size (prepared once).
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            cursor.execute(_log_insert_sql(), [tenant, execution, *columns[2:]])
+        else:
+            cursor.executemany(_log_insert_sql(), rows)
     return count, first, last
 
 
@@ -385,9 +391,13 @@ def _log_count_add(*, tenant_id: UUID, execution_id: UUID, count: int) -> int | 
 
 @cache
 def _log_insert_sql() -> str:
-    columns = ", ".join(connection.ops.quote_name(ExecutionLog._meta.get_field(name).column) for name in LOG_COLUMNS)
+    fields = [ExecutionLog._meta.get_field(name) for name in LOG_COLUMNS]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(ExecutionLog._meta.db_table)
-    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(LOG_COLUMNS))})"
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields[2:])
+        return f"INSERT INTO {table} ({columns}) SELECT %s, %s, * FROM unnest({arrays})"
+    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
 
 
 LOG_COLUMNS = ("tenant", "execution", "sequence", "timestamp", "level", "message", "action_index", "step_key",

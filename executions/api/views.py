@@ -285,11 +285,12 @@ class LogViewSet(ApiViewSet):
         queryset = LogFilter.apply(request.query_params,
                                    selectors.log_lines(tenant_id=self.tenant_id, execution_id=execution_id))
         page_size = self.page_size(DEFAULT_LOG_PAGE, MAX_LOG_PAGE)
-        selectors.execution_must_exist(tenant_id=self.tenant_id, execution_id=execution_id)
         page = paginate_by_sequence(
             request, queryset, request.query_params.get("cursor"), page_size,
             lambda page: documents.page_documents(page, documents.LOG_FIELDS).values_list("sequence", "document"),
         )
+        if not page.items:  # an empty page of an execution that exists, or no such execution
+            selectors.execution_must_exist(tenant_id=self.tenant_id, execution_id=execution_id)
         return self.paged([document for _, document in page.items], page)
 
     @extend_schema(
