@@ -239,3 +239,65 @@ def test_a_body_that_drifts_from_the_schema_fails_validation(openapi, api, tenan
     drifted = _Response(200, json.dumps(body).encode(), "application/json")
     with pytest.raises(DataValidationError):
         openapi.validate_response(request, drifted)
+
+
+# Field by field: the bodies the database builds (executions/api/documents.py) hold exactly the
+# fields their schema components list, for executions in every status and shape.
+
+
+def _component(schema: dict, node: dict) -> dict:
+    while "$ref" in node or "anyOf" in node:
+        node = node["anyOf"][0] if "anyOf" in node else schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def _same_fields(schema: dict, body, node: dict, path: str) -> None:
+    node = _component(schema, node)
+    if body is None:
+        return
+    if node.get("type") == "array":
+        for index, item in enumerate(body):
+            _same_fields(schema, item, node["items"], f"{path}.{index}")
+        return
+    if node.get("type") != "object" or "properties" not in node:
+        return
+    properties, required = node["properties"], set(node.get("required", ()))
+    assert required <= set(body), f"{path}: missing {sorted(required - set(body))}"
+    assert set(body) <= set(properties), f"{path}: undocumented {sorted(set(body) - set(properties))}"
+    for name, value in body.items():
+        if isinstance(value, dict | list) and "additionalProperties" not in _component(schema, properties[name]):
+            _same_fields(schema, value, properties[name], f"{path}.{name}")
+
+
+@pytest.mark.parametrize("status", ["pending", "running", "waiting", "completed", "failed", "cancelled", "timeout",
+                                    "skipped"])
+def test_every_execution_body_holds_exactly_the_documented_fields(schema, api, tenant, rule, settings, status):
+    from executions import services
+    from tests.factories import add_logs, add_steps, make_execution
+
+    settings.EXECUTION_LOG_LIMIT = 3
+    empty = make_execution(tenant=tenant, rule=rule, status=status)
+    full = make_execution(tenant=tenant, rule=rule, status="running")
+    add_steps(full, 3)
+    add_logs(full, 5)  # more than the limit: truncated
+    changes = {"status": status} if status not in ("running", "pending", "skipped") else {}
+    if status == "failed":
+        changes.update(error_message="SMTP 451", failed_action_index=0)
+    if changes:
+        services.execution_report(tenant_id=tenant.pk, execution_id=full.pk, actor="system", changes=changes)
+
+    paths = schema["paths"]
+    detail = paths["/api/v1/automation/executions/{execution_id}"]["get"]["responses"]["200"]
+    listed = paths["/api/v1/automation/executions"]["get"]["responses"]["200"]
+    events = paths["/api/v1/automation/executions/{execution_id}/events"]["get"]["responses"]["200"]
+    logs = paths["/api/v1/automation/executions/{execution_id}/logs"]["get"]["responses"]["200"]
+    for execution in (empty, full):
+        for query in ({}, {"expand": "rule"}):
+            body = api.get(f"executions/{execution.pk}", query).json()
+            _same_fields(schema, body, detail["content"]["application/json"]["schema"], "detail")
+        _same_fields(schema, api.get(f"executions/{execution.pk}/events").json(),
+                     events["content"]["application/json"]["schema"], "events")
+        _same_fields(schema, api.get(f"executions/{execution.pk}/logs").json(),
+                     logs["content"]["application/json"]["schema"], "logs")
+    assert api.get(f"executions/{full.pk}").json()["data"]["logs_truncated"] is True
+    _same_fields(schema, api.get("executions").json(), listed["content"]["application/json"]["schema"], "list")
