@@ -4,6 +4,10 @@ import re
 import uuid
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth
+from django.contrib.messages import middleware as messages
+from django.contrib.sessions import middleware as sessions
+from django.middleware import clickjacking
 
 from config.problems import problem_response
 
@@ -47,3 +51,33 @@ class BodySizeLimitMiddleware:
                 headers={"Connection": "close"},
             )
         return self.get_response(request)
+
+
+# The admin's middleware, skipped for API requests: the API authenticates with keys (DRF), keeps no
+# session and shows no messages, and these cost every request a little. Subclasses, so that the
+# admin's checks still find them in MIDDLEWARE.
+
+API_PREFIX = "/api/v1/"
+
+
+class _OutsideApi:
+    def __call__(self, request):
+        if request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class SessionMiddleware(_OutsideApi, sessions.SessionMiddleware):
+    """Django's SessionMiddleware, outside the API."""
+
+
+class AuthenticationMiddleware(_OutsideApi, auth.AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware, outside the API."""
+
+
+class MessageMiddleware(_OutsideApi, messages.MessageMiddleware):
+    """Django's MessageMiddleware, outside the API."""
+
+
+class XFrameOptionsMiddleware(_OutsideApi, clickjacking.XFrameOptionsMiddleware):
+    """Django's XFrameOptionsMiddleware, outside the API (which answers no page to frame)."""
