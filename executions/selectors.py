@@ -45,11 +45,6 @@ def execution_list(*, tenant_id: UUID) -> QuerySet[Execution]:
     return execution_queryset(tenant_id=tenant_id).order_by("-created_at", "-id")
 
 
-def log_lines(*, tenant_id: UUID, execution_id: UUID) -> QuerySet[ExecutionLog]:
-    """An execution's log lines, by sequence."""
-    return log_queryset(tenant_id=tenant_id).filter(execution_id=execution_id).order_by("sequence")
-
-
 def execution_steps(*, tenant_id: UUID, execution_id: UUID) -> list[ExecutionStep]:
     """An execution's steps in order."""
     return list(step_queryset(tenant_id=tenant_id).filter(execution_id=execution_id).order_by("position"))

@@ -105,11 +105,21 @@ class StrictFilterSet(django_filters.FilterSet):
 
     @classmethod
     def apply(cls, query_params: QueryDict, queryset, allowed_extra: tuple[str, ...] = PAGING):
+        return cls._valid(query_params, queryset, allowed_extra).qs
+
+    @classmethod
+    def values(cls, query_params: QueryDict, allowed_extra: tuple[str, ...] = PAGING) -> dict:
+        """The filters' values, checked and converted (None, or [] for a repeatable one, when not
+        given), for a read that writes its own SQL."""
+        return cls._valid(query_params, cls._meta.model.objects.none(), allowed_extra).form.cleaned_data
+
+    @classmethod
+    def _valid(cls, query_params: QueryDict, queryset, allowed_extra: tuple[str, ...]):
         filterset = cls(cls.parse(query_params, allowed_extra), queryset=queryset)
         if not filterset.is_valid():
             errors = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
             raise ValidationFailed(_summary(errors), errors)
-        return filterset.qs
+        return filterset
 
 
 def _summary(errors: dict[str, list[str]]) -> str:

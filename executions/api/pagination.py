@@ -93,8 +93,9 @@ def paginate_newest_first(request, queryset: QuerySet, cursor: str | None, page_
                  lambda row: [row.created_at.isoformat(), str(row.pk)], read)
 
 
-def paginate_by_sequence(request, queryset: QuerySet, cursor: str | None, page_size: int, read=_as_is) -> Page:
-    """Pages of log line rows (tuples whose first item is the sequence) in ascending sequence."""
+def paginate_by_sequence(request, queryset, cursor: str | None, page_size: int, read=_as_is) -> Page:
+    """Pages of log line rows (tuples whose first item is the sequence) in ascending sequence;
+    `queryset` is a QuerySet or what stands for one (documents.LogLinePage)."""
     direction = "n"
     if cursor:
         direction, position = _decode(cursor)

@@ -282,13 +282,14 @@ class LogViewSet(ApiViewSet):
     )
     def list(self, request, execution_id: str):
         execution_id = self.path_uuid(execution_id, "execution id")
-        queryset = LogFilter.apply(request.query_params,
-                                   selectors.log_lines(tenant_id=self.tenant_id, execution_id=execution_id))
-        page_size = self.page_size(DEFAULT_LOG_PAGE, MAX_LOG_PAGE)
-        page = paginate_by_sequence(
-            request, queryset, request.query_params.get("cursor"), page_size,
-            lambda page: documents.page_documents(page, documents.LOG_FIELDS).values_list("sequence", "document"),
+        chosen = LogFilter.values(request.query_params)
+        lines = documents.LogLinePage(
+            tenant_id=self.tenant_id, execution_id=execution_id, levels=chosen["level"],
+            action_index=None if chosen["action_index"] is None else int(chosen["action_index"]),
+            step_key=chosen["step_key"] or None, after=None if chosen["after"] is None else int(chosen["after"]),
         )
+        page_size = self.page_size(DEFAULT_LOG_PAGE, MAX_LOG_PAGE)
+        page = paginate_by_sequence(request, lines, request.query_params.get("cursor"), page_size)
         if not page.items:  # an empty page of an execution that exists, or no such execution
             selectors.execution_must_exist(tenant_id=self.tenant_id, execution_id=execution_id)
         return self.paged([document for _, document in page.items], page)
