@@ -88,9 +88,18 @@ def _record_event(execution: Execution, *, type: str, previous_status: str | Non
     )
 
 
-def _locked(*, tenant_id: UUID, execution_id: UUID) -> Execution:
+# The columns a status move writes (see _move).
+MOVE_FIELDS = ("status", "status_reason", "waiting_until", "started_at", "completed_at", "duration_ms", "updated_at")
+# What most changes neither read nor write: big JSON, left in the row (loaded only if touched).
+UNREAD = ("trigger_data", "execution_context", "output", "error_stack", "request_fingerprint")
+
+
+def _locked(*, tenant_id: UUID, execution_id: UUID, whole: bool = False) -> Execution:
     # The row lock serialises every change of one execution: status moves, sequences, positions.
-    execution = selectors.execution_queryset(tenant_id=tenant_id).select_for_update().filter(pk=execution_id).first()
+    queryset = selectors.execution_queryset(tenant_id=tenant_id).select_for_update()
+    if not whole:
+        queryset = queryset.defer(*UNREAD)
+    execution = queryset.filter(pk=execution_id).first()
     if execution is None:
         raise NotFound(f"No execution {execution_id}.")
     return execution
@@ -202,9 +211,11 @@ def execution_report(*, tenant_id: UUID, execution_id: UUID, actor: str, changes
     for field, value in changes.items():
         if field != "status":
             setattr(execution, field, value)
+    written = {field for field in changes if field != "status"} | {"updated_at"}
     if target != execution.status:
         _move(execution, target, actor=actor, now=timezone.now(), reason=changes.get("status_reason"))
-    execution.save()
+        written |= set(MOVE_FIELDS)
+    execution.save(update_fields=sorted(written))
     return execution
 
 
@@ -214,7 +225,7 @@ def execution_retry(*, tenant_id: UUID, execution_id: UUID, actor: str,
     (attempt, created). Repeating a retry with its Idempotency-Key returns the same attempt."""
     with transaction.atomic():
         # Locked so that concurrent retries queue here and all but the first find its attempt.
-        original = _locked(tenant_id=tenant_id, execution_id=execution_id)
+        original = _locked(tenant_id=tenant_id, execution_id=execution_id, whole=True)  # copied into the attempt
         existing = Execution.objects.filter(retry_of_id=original.pk).first()
         if existing is not None:
             if idempotency_key is not None and existing.retry_key == idempotency_key:
@@ -248,7 +259,7 @@ def execution_cancel(*, tenant_id: UUID, execution_id: UUID, actor: str, reason:
         raise IllegalTransition(f"Only a pending, running or waiting execution can be cancelled; this one is "
                                 f"{execution.status}.")
     _move(execution, S.CANCELLED, actor=actor, now=timezone.now(), reason=reason, data={"reason": reason})
-    execution.save()
+    execution.save(update_fields=MOVE_FIELDS)
     return execution
 
 
@@ -281,7 +292,7 @@ def executions_expire(*, now: datetime | None = None) -> list[UUID]:
                                         timeout_seconds=timeout_seconds, now=now):
                 continue
             _move(execution, S.TIMEOUT, actor="system", now=now)
-            execution.save()
+            execution.save(update_fields=MOVE_FIELDS)
             expired.append(pk)
     return expired
 
@@ -317,7 +328,7 @@ def step_create(*, tenant_id: UUID, execution_id: UUID, key: str, **fields) -> E
     step = ExecutionStep(tenant_id=tenant_id, execution=execution, key=key, position=execution.step_count, **fields)
     _stamp_step(step, now=timezone.now(), given={f for f, v in fields.items() if v is not None})
     _check_step_times(step)
-    step.save()
+    step.save(force_insert=True)
     Execution.objects.filter(pk=execution.pk).update(step_count=F("step_count") + 1)
     return step
 
@@ -336,7 +347,7 @@ def step_update(*, tenant_id: UUID, execution_id: UUID, key: str, changes: dict)
     if moved:
         _stamp_step(step, now=timezone.now(), given={f for f, v in changes.items() if v is not None})
     _check_step_times(step)
-    step.save()
+    step.save(update_fields=sorted(set(changes) | {"started_at", "completed_at", "updated_at"}))
     return step
 
 
