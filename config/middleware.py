@@ -32,7 +32,9 @@ class BodySizeLimitMiddleware:
     """Answers 413 from Content-Length alone, before anything reads or parses the body.
 
     Django's own DATA_UPLOAD_MAX_MEMORY_SIZE answers 400, and only once the body is read.
-    Django reads no more than Content-Length, so a body without one is never read at all.
+    Django reads no more than Content-Length, so a body without one is never read at all. No
+    `Connection: close`: a WSGI application may not set a hop-by-hop header (Django's development
+    server answers 500 to one); the server closes a connection whose body it did not read.
     """
 
     def __init__(self, get_response):
@@ -48,7 +50,6 @@ class BodySizeLimitMiddleware:
             return problem_response(
                 request, "payload-too-large",
                 f"The body is {size} bytes; the limit is {settings.MAX_BODY_BYTES} bytes.",
-                headers={"Connection": "close"},
             )
         return self.get_response(request)
 

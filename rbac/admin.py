@@ -259,7 +259,9 @@ class ApiKeyAdmin(TenantScopedAdmin, admin.ModelAdmin):
 
     @admin.display(description="Usage")
     def usage(self, obj: ApiKey) -> str:
-        return f"{obj.usage_count} of {obj.usage_limit}" if obj.usage_limit else str(obj.usage_count)
+        # Uses are counted only against a limit (one UPDATE per request); a key without one shows
+        # that it is not counted, never a wrong 0. Its last use is in last_used_at.
+        return f"{obj.usage_count} of {obj.usage_limit}" if obj.usage_limit else "not counted"
 
     @admin.display(description="State")
     def state(self, obj: ApiKey) -> str:

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class RbacConfig(AppConfig):
@@ -11,6 +11,11 @@ class RbacConfig(AppConfig):
 
         from rbac.key_cache import keys_changed
         from rbac.models import ApiKey, Role, RoleAssignment
+        from rbac.services import staff_groups_ensure
+
+        # After every app's migrations (each app's permissions are made by then): the built-in
+        # staff groups exist, with their permissions.
+        post_migrate.connect(staff_groups_ensure, dispatch_uid="staff_groups_ensure")
 
         # What a cached key row holds comes from these; any change of them is seen by every
         # worker of the machine (rbac/key_cache.py).

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission as DjangoPermission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -52,6 +54,55 @@ def role_assign(*, user, tenant: Tenant, role: Role, replace: bool = False) -> R
         assignment.role = role
         assignment.save(update_fields=["role"])
     return assignment
+
+
+# The admin's built-in groups: the Django model permissions that tenant staff need to see (and, as
+# operators, to retry and cancel) their tenants' objects; which tenants comes from their roles.
+STAFF_GROUPS: dict[str, tuple[str, ...]] = {
+    "Execution viewers": (
+        "tenants.view_tenant", "executions.view_automationrule", "executions.view_execution",
+        "rbac.view_role", "rbac.view_roleassignment", "rbac.view_apikey",
+    ),
+}
+STAFF_GROUPS["Execution operators"] = (*STAFF_GROUPS["Execution viewers"], "executions.change_execution")
+
+
+def staff_groups_ensure(**_) -> list[Group]:
+    """Makes the built-in staff groups with their permissions, or brings them back to them (also
+    a post_migrate receiver: the permissions exist by then)."""
+    groups = []
+    for name, codes in STAFF_GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            found = DjangoPermission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if found is not None:  # absent only before every app's permissions are made
+                permissions.append(found)
+        group.permissions.set(permissions)
+        groups.append(group)
+    return groups
+
+
+@transaction.atomic
+def staff_grant(*, username: str, tenant: Tenant, role: Role, groups: list[str] | None = None,
+                replace_role: bool = False):
+    """Makes a user tenant staff: staff, the role in the tenant, and the staff group its role
+    calls for (operators when the role may execute) unless `groups` names them. Returns
+    (user, created, group names)."""
+    unknown = sorted(set(groups or ()) - set(STAFF_GROUPS))
+    if unknown:
+        raise RbacError(f"No staff group named {unknown[0]!r}; known: {', '.join(STAFF_GROUPS)}.")
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+    user.is_staff = True
+    user.save()
+    role_assign(user=user, tenant=tenant, role=role, replace=replace_role)
+    names = groups or ["Execution operators" if Permission.EXECUTE in role.permissions else "Execution viewers"]
+    by_name = {group.name: group for group in staff_groups_ensure()}
+    user.groups.add(*(by_name[name] for name in names))
+    return user, created, names
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from rbac.services import role_create
 from tests.factories import API, ApiClient, assert_problem, make_key
 
 OPERATIONS = {
-    "list_executions", "start_execution", "get_execution", "update_execution", "retry_execution",
+    "get_api_root", "list_executions", "start_execution", "get_execution", "update_execution", "retry_execution",
     "cancel_execution", "list_execution_events", "list_steps", "add_step", "get_step", "update_step",
     "list_logs", "append_logs", "list_rules", "create_rule", "get_rule", "update_rule", "delete_rule",
     "list_rule_executions", "get_rule_execution",
@@ -125,6 +125,11 @@ def test_a_walk_through_every_operation_answers_what_the_schema_documents(
     role_create(name="nothing", permissions=[])
     nobody = ValidatingClient(make_key(tenant=tenant, role="nothing", username="nemo").key, openapi, seen)
     missing = uuid.uuid4()
+
+    # The root
+    assert api.get(API).status_code == 200
+    assert_problem(anonymous.get(API), 401)
+    assert_problem(api.get(API, {"colour": "red"}), 400)
 
     # Rules
     rule = api.post("rules", {"name": "Notify", "trigger": "order.created", "actions": [{"type": "email"}]})

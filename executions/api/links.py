@@ -51,3 +51,15 @@ def execution_links(execution, root: str) -> dict:
 def rule_links(rule: AutomationRule, root: str) -> dict:
     this = f"{root}/rules/{rule.pk}"
     return {"self": _get(this), "executions": _get(f"{this}/executions")}
+
+
+def api_root_links(root: str) -> dict:
+    """Where a client starts: the collections, the schema and the docs."""
+    site = root.removesuffix(API_PATH)
+    return {
+        "self": _get(root),
+        "executions": _get(f"{root}/executions"),
+        "rules": _get(f"{root}/rules"),
+        "schema": _get(f"{site}/api/schema/"),
+        "docs": _get(f"{site}/api/docs/"),
+    }

@@ -27,6 +27,7 @@ class ProblemSerializer(serializers.Serializer):
 # Component names as a client reads them (a generated SDK names its classes after them); requests
 # get "Request" appended, and "Patched" prepended for a PATCH.
 COMPONENT_NAMES = {
+    bodies.ApiRootOutputSerializer: "ApiRoot",
     bodies.ExecutionOutputSerializer: "Execution",
     bodies.ExecutionItemOutputSerializer: "ExecutionItem",
     bodies.StepOutputSerializer: "Step",

@@ -219,6 +219,18 @@ class ExecutionLinksSerializer(serializers.Serializer):
     next_attempt = LinkSerializer(required=False, help_text="Where this execution has been retried.")
 
 
+class ApiRootLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+    executions = LinkSerializer()
+    rules = LinkSerializer()
+    schema = LinkSerializer()
+    docs = LinkSerializer()
+
+
+class ApiRootOutputSerializer(serializers.Serializer):
+    _links = ApiRootLinksSerializer()
+
+
 class RuleLinksSerializer(serializers.Serializer):
     self = LinkSerializer()
     executions = LinkSerializer()

@@ -2,7 +2,14 @@
 
 from django.urls import re_path
 
-from executions.api.views import ExecutionViewSet, LogViewSet, RuleExecutionViewSet, RuleViewSet, StepViewSet
+from executions.api.views import (
+    ApiRootViewSet,
+    ExecutionViewSet,
+    LogViewSet,
+    RuleExecutionViewSet,
+    RuleViewSet,
+    StepViewSet,
+)
 
 app_name = "executions"
 EXECUTION = r"(?P<execution_id>[^/]+)"
@@ -15,6 +22,7 @@ def route(pattern: str, view, name: str):
 
 
 urlpatterns = [
+    route("", ApiRootViewSet.as_view({"get": "retrieve"}), "api-root"),
     route("executions", ExecutionViewSet.as_view({"get": "list", "post": "create"}), "execution-list"),
     route(f"executions/{EXECUTION}", ExecutionViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
           "execution-detail"),

@@ -9,7 +9,7 @@ from config.problems import ValidationFailed
 from executions import selectors, services
 from executions.api import bodies, documents, serializers
 from executions.api.filters import PAGING, ExecutionFilter, LogFilter, RuleExecutionFilter, RuleFilter
-from executions.api.links import api_root
+from executions.api.links import api_root, api_root_links
 from executions.api.pagination import paginate_by_sequence, paginate_newest_first
 from executions.api.schema import (
     CACHING,
@@ -38,6 +38,18 @@ def _fingerprint(body: dict) -> str:
     rest = {name: value for name, value in body.items() if name != "idempotency_key"}
     canonical = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ApiRootViewSet(ApiViewSet):
+    """The API's root: where a client finds the collections, the schema and the docs."""
+
+    @extend_schema(
+        operation_id="get_api_root", summary="The API's root", parameters=CACHING,
+        responses={200: enveloped(serializers.ApiRootOutputSerializer), **read_errors(400, 401, 403, 429)},
+    )
+    def retrieve(self, request):
+        self.query()
+        return self.ok({"_links": api_root_links(api_root(request))})
 
 
 class ExecutionViewSet(ApiViewSet):

@@ -79,6 +79,17 @@ def test_the_key_list_shows_prefix_owner_tenant_role_expiry_usage_and_last_use(r
     assert ApiKey.objects.get().last_used_at is not None
 
 
+def test_a_key_without_a_usage_limit_shows_its_uses_as_not_counted(root_client, tenant, member):
+    limited = make_key(tenant=tenant, role="viewer", username="metered", usage_limit=10)
+    for key in (member.key, limited.key):
+        ApiClient(key).get("executions")
+
+    rows = {row.prefix: row for row in root_client.get(KEYS).context["cl"].result_list}
+    admin_site = root_client.get(KEYS).context["cl"].model_admin
+    assert admin_site.usage(rows[member.api_key.prefix]) == "not counted"  # never a wrong 0
+    assert admin_site.usage(rows[limited.api_key.prefix]) == "1 of 10"
+
+
 def test_a_different_role_already_held_is_refused_unless_replaced_on_purpose(root_client, tenant, bob):
     role_assign(user=bob, tenant=tenant, role=role_get(name="viewer"))
 

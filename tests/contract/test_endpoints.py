@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from executions import services
 from executions.models import AutomationRule, Execution
-from tests.factories import API, add_logs, add_steps, assert_problem, make_execution, make_rule
+from rbac.services import role_create
+from tests.factories import API, ApiClient, add_logs, add_steps, assert_problem, make_execution, make_key, make_rule
 
 ROOT = f"http://testserver{API}"
 LEFT_OUT_OF_LIST_ITEMS = {"logs", "logs_truncated", "steps", "previous_step", "next_step", "output"}
@@ -38,6 +39,32 @@ def set_times(execution: Execution, **fields) -> None:
 def newest_first(executions) -> list[str]:
     rows = Execution.objects.filter(pk__in=[e.pk for e in executions]).order_by("-created_at", "-id")
     return [str(pk) for pk in rows.values_list("pk", flat=True)]
+
+
+# GET `` (the base path itself)
+
+
+@pytest.mark.parametrize("path", [API, f"{API}/"])
+def test_the_base_path_is_the_apis_root_with_links_that_answer(api, path):
+    response = api.get(path)
+    assert response.status_code == 200, response.content[:300]
+    links = response.json()["data"]["_links"]
+    assert {"self", "executions", "rules", "schema", "docs"} <= set(links)
+    assert links["self"]["href"] == ROOT and links["executions"]["href"] == f"{ROOT}/executions"
+    for link in links.values():
+        assert link["method"] == "GET"
+        assert api.get(link["href"]).status_code == 200, link
+
+
+def test_the_apis_root_needs_a_key_and_read(anonymous_client, tenant):
+    assert_problem(anonymous_client.get(API), 401)
+    role_create(name="nothing", permissions=[])
+    assert_problem(ApiClient(make_key(tenant=tenant, role="nothing", username="nemo").key).get(API), 403)
+
+
+def test_the_site_root_leads_to_the_docs(anonymous_client):
+    response = anonymous_client.get("/", follow=True)
+    assert response.status_code == 200 and response.redirect_chain[-1][0].rstrip("/").endswith("/api/docs")
 
 
 # POST /executions

@@ -1,10 +1,12 @@
 """The "Requests" section of the contract and the status table, on GET /executions/{id}: one test
 (or parametrised group) per sentence, then the order in which the statuses win."""
 
+import http.client
 import json
 import re
 import uuid
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -484,7 +486,8 @@ def test_every_response_carries_a_request_id_and_errors_repeat_it(api, execution
 
 
 def test_unknown_api_paths_are_problem_404s(api):
-    for path in ("/api/", "/api/nothing", f"{API}/", f"{API}/nothing", f"{API}/executions/x/y/z",
+    # (The base path itself is the API's root: test_endpoints.py.)
+    for path in ("/api/", "/api/nothing", f"{API}/nothing", f"{API}/executions/x/y/z",
                  "/api/v2/automation/executions"):
         assert_problem(api.get(path), 404)
 
@@ -612,6 +615,22 @@ def test_413_beats_401(settings, execution):
     response = Client().generic("POST", f"{API}/executions", b"{" + b" " * 200 + b"}",
                                 content_type="application/json")
     assert_problem(response, 413)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_413_is_a_problem_under_djangos_development_server_too(settings, live_server, member):
+    """A real request to the server `make run` uses (the live server is Django's development
+    server), which refuses a response that sets a hop-by-hop header such as Connection."""
+    settings.MAX_BODY_BYTES = 100
+    connection = http.client.HTTPConnection(urlsplit(live_server.url).netloc, timeout=10)
+    body = b"{" + b" " * 200 + b"}"
+    connection.request("POST", f"{API}/executions", body=body,
+                       headers={"Content-Type": "application/json", "x-api-key": member.key})
+    response = connection.getresponse()
+    assert response.status == 413
+    assert response.getheader("Content-Type") == "application/problem+json"
+    assert json.loads(response.read())["status"] == 413
+    connection.close()
 
 
 def test_a_body_at_the_limit_is_read(settings, api, rule):

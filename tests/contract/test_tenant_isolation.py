@@ -64,6 +64,7 @@ OBJECT_ENDPOINTS = [
     Endpoint("GET", "rules/{rule}/executions/{execution}", "read"),
 ]
 COLLECTION_ENDPOINTS = [
+    Endpoint("GET", "", "read"),  # the API's root
     Endpoint("GET", "executions", "read"),
     Endpoint("POST", "executions", "write", {"automation_rule_id": "{rule}", "trigger_data": {"a": 1}}),
     Endpoint("GET", "rules", "read"),
@@ -80,7 +81,7 @@ def test_the_matrix_covers_every_route_of_the_api():
     api = next(p for p in routes if getattr(p, "app_name", None) == "executions")
     named = {p.name for p in api.url_patterns}
     covered = {
-        "execution-list", "execution-detail", "execution-retry", "execution-cancel", "execution-events",
+        "api-root", "execution-list", "execution-detail", "execution-retry", "execution-cancel", "execution-events",
         "step-list", "step-detail", "log-list", "rule-list", "rule-detail", "rule-execution-list",
         "rule-execution-detail",
     }

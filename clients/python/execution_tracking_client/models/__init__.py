@@ -1,6 +1,9 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .action_request import ActionRequest
+from .api_root import ApiRoot
+from .api_root_envelope import ApiRootEnvelope
+from .api_root_links import ApiRootLinks
 from .cancel_request import CancelRequest
 from .event import Event
 from .event_data import EventData
@@ -56,6 +59,9 @@ from .step_status import StepStatus
 
 __all__ = (
     "ActionRequest",
+    "ApiRoot",
+    "ApiRootEnvelope",
+    "ApiRootLinks",
     "CancelRequest",
     "Event",
     "EventData",
