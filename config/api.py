@@ -12,6 +12,7 @@ from config.problems import InvalidRequest, ValidationFailed
 from config.renderers import JsonRenderer
 from config.uuids import parse_uuid
 from rbac.permissions import CanRead
+from rbac.throttling import rate_headers
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -26,6 +27,18 @@ class ApiViewSet(ViewSet):
 
     def get_permissions(self):
         return [self.permission_by_action.get(self.action, CanRead)()]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Every answer to a request with a valid key carries its rate-limit fields: counted by
+        the throttle, or read (not counted) when the request ended before it (a 403)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        headers = getattr(request._request, "rate_headers", None)
+        prefix = getattr(request._request, "valid_key_prefix", None)
+        if headers is None and prefix is not None:
+            headers = rate_headers(prefix)
+        for name, value in (headers or {}).items():
+            response[name] = value
+        return response
 
     @property
     def tenant_id(self) -> UUID:

@@ -11,6 +11,8 @@ Authenticate with `x-api-key: ak_<prefix>_<secret>`. `x-tenant-id` is optional: 
 tenant changes nothing, naming any other is 403. Success bodies are `{"data": ...}`; lists add
 `pagination` with cursor links. Errors are RFC 9457 problem details (`application/problem+json`) with
 `type`, `title`, `status`, `detail`, `request_id`, and `errors` for validation errors.
+Every answer to a valid key carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`
+(seconds to the end of the window); a 429 adds `Retry-After`.
 
 Problem types:
 

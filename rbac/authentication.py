@@ -119,6 +119,8 @@ class ApiKeyAuthentication(BaseAuthentication):
             ).update(last_used_at=now)
             key_cache.replace(key.prefix, key._replace(last_used_at=now))
 
+        # The key is valid from here on: whatever the answer, it carries the rate-limit fields.
+        request._request.valid_key_prefix = key.prefix
         self._check_tenant_header(request, key.tenant_id)
         permissions = None if key.role_permissions is None else frozenset(key.role_permissions)
         # The API needs no more of the user than the lookup read; the admin-style object is

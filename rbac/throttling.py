@@ -1,4 +1,5 @@
 import fcntl
+import math
 import sqlite3
 import threading
 import time
@@ -115,6 +116,11 @@ class BatchedCounters:
             state[0] = max(state[0], shared)
             return state[0] + state[1]
 
+    def known(self, bucket: str) -> int:
+        """The bucket's count as far as this process knows it, counting nothing."""
+        state = self._buckets.get(bucket)
+        return 0 if state is None else state[0] + state[1]
+
     def _forget_ended(self) -> None:
         now = time.time()
         for bucket in [b for b, (_, _, expires) in self._buckets.items() if expires < now]:
@@ -129,6 +135,24 @@ def counters() -> SqliteCounters | CacheCounters:
     return CacheCounters() if settings.REDIS_URL else _sqlite_counters
 
 
+def _window(prefix: str) -> tuple[int, str, float, float]:
+    """(limit, bucket, window end, now) of a key's current window."""
+    limit, period = parse_rate(settings.THROTTLE_RATE)
+    now = time.time()
+    window = int(now // period)
+    return limit, f"throttle:{prefix}:{period}:{window}", (window + 1) * period, now
+
+
+def rate_headers(prefix: str, count: int | None = None) -> dict[str, str]:
+    """The IETF draft's RateLimit-Limit, -Remaining and -Reset of a key's window: after `count`
+    requests, or as far as this worker knows the count (a request that the throttle did not see)."""
+    limit, bucket, window_end, now = _window(prefix)
+    if count is None:
+        count = _batched.known(bucket)
+    return {"RateLimit-Limit": str(limit), "RateLimit-Remaining": str(max(0, limit - count)),
+            "RateLimit-Reset": str(max(1, math.ceil(window_end - now)))}
+
+
 class ApiKeyRateThrottle(BaseThrottle):
     """A fixed-window request count per key, shared by every worker process."""
 
@@ -136,12 +160,10 @@ class ApiKeyRateThrottle(BaseThrottle):
         context = request.auth
         if not isinstance(context, KeyContext):
             return True
-        limit, period = parse_rate(settings.THROTTLE_RATE)
-        now = time.time()
-        window = int(now // period)
-        window_end = (window + 1) * period
-        count = _batched.hit(counters(), f"throttle:{context.prefix}:{period}:{window}", window_end, limit)
+        limit, bucket, window_end, now = _window(context.prefix)
+        count = _batched.hit(counters(), bucket, window_end, limit)
         self._wait = window_end - now
+        request._request.rate_headers = rate_headers(context.prefix, count)
         return count <= limit
 
     def wait(self) -> float:

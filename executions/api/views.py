@@ -44,7 +44,7 @@ class ApiRootViewSet(ApiViewSet):
     """The API's root: where a client finds the collections, the schema and the docs."""
 
     @extend_schema(
-        operation_id="get_api_root", summary="The API's root", parameters=CACHING,
+        operation_id="get_api_root", summary="The API's root", parameters=CACHING, tags=["root"],
         responses={200: enveloped(serializers.ApiRootOutputSerializer), **read_errors(400, 401, 403, 429)},
     )
     def retrieve(self, request):

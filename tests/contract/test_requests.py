@@ -685,6 +685,30 @@ def test_429_beats_400_for_the_form_of_the_path(settings, execution, tenant):
     assert_problem(client.get(detail_path(execution.pk), {"expand": "everything"}), 429)
 
 
+RATE_FIELDS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+
+
+def test_every_answer_to_a_valid_key_carries_the_rate_limit_fields(settings, execution, tenant, other_tenant):
+    settings.THROTTLE_RATE = "3/day"
+    client = ApiClient(make_key(tenant=tenant, role="viewer", username="paced").key)
+    first, second = client.get(detail_path(execution.pk)), client.get(detail_path(execution.pk))
+    assert [first[name] for name in RATE_FIELDS[:2]] == ["3", "2"]
+    assert second["RateLimit-Remaining"] == "1" and 1 <= int(second["RateLimit-Reset"]) <= 86400
+    # Refused answers of a valid key carry them too: a 404, a 403 before the count, a 429.
+    missing = client.get(f"executions/{uuid.uuid4()}")
+    assert missing.status_code == 404 and missing["RateLimit-Remaining"] == "0"
+    forbidden = client.get(detail_path(execution.pk), HTTP_X_TENANT_ID=str(other_tenant.pk))
+    assert forbidden.status_code == 403 and all(name in forbidden for name in RATE_FIELDS)
+    limited = client.get(detail_path(execution.pk))
+    assert limited.status_code == 429 and limited["RateLimit-Remaining"] == "0"
+
+
+def test_an_answer_without_a_valid_key_carries_no_rate_limit_fields(execution, member):
+    for client in (ApiClient(None), ApiClient(member.key[:-4] + "xxxx")):
+        response = client.get(detail_path(execution.pk))
+        assert response.status_code == 401 and not any(name in response for name in RATE_FIELDS)
+
+
 def test_the_rate_is_counted_per_key(settings, execution, tenant):
     settings.THROTTLE_RATE = "1/day"
     first = ApiClient(make_key(tenant=tenant, role="viewer", username="one").key)
