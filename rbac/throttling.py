@@ -163,7 +163,8 @@ class ApiKeyRateThrottle(BaseThrottle):
         limit, bucket, window_end, now = _window(context.prefix)
         count = _batched.hit(counters(), bucket, window_end, limit)
         self._wait = window_end - now
-        request._request.rate_headers = rate_headers(context.prefix, count)
+        # Kept on the Django request, which the answer's finalize_response reads (ApiViewSet).
+        getattr(request, "_request", request).rate_headers = rate_headers(context.prefix, count)
         return count <= limit
 
     def wait(self) -> float:
