@@ -1,14 +1,11 @@
 import argparse
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
 from config.commands import Command as BaseCommand
+from rbac.commands import role_argument, tenant_argument, username_argument
 from rbac.exceptions import RbacError
-from rbac.models import Role
 from rbac.services import api_key_create
-from tenants.selectors import tenant_find
 
 MAX_USAGE_LIMIT = 2**31 - 1
 MAX_EXPIRES_IN_DAYS = 36500  # a hundred years: anything longer is "never", so leave it out
@@ -44,15 +41,8 @@ class Command(BaseCommand):
                                  "user's keys there) instead of refusing.")
 
     def handle(self, *args, **options):
-        tenant = tenant_find(slug_or_id=options["tenant"])
-        if tenant is None:
-            raise CommandError(f"No tenant has the slug or id {options['tenant']!r}.")
-        role = Role.objects.filter(name=options["role"]).first()
-        if role is None:
-            known = ", ".join(Role.objects.values_list("name", flat=True))
-            raise CommandError(f"No role named {options['role']!r}; known: {known}.")
-        username = options["user"]
-        self.check_new_username(username)
+        tenant, role = tenant_argument(options["tenant"]), role_argument(options["role"])
+        username = username_argument(options["user"])
         try:
             issued = api_key_create(
                 username=username, tenant=tenant, role=role, replace_role=options["replace_role"],
@@ -72,13 +62,3 @@ class Command(BaseCommand):
             + ". It is shown only this once: store it now.",
         )
 
-    @staticmethod
-    def check_new_username(username: str) -> None:
-        """Refuses a name Django would not accept for a user that is about to be made."""
-        User = get_user_model()
-        if User.objects.filter(**{User.USERNAME_FIELD: username}).exists():
-            return
-        try:
-            User._meta.get_field(User.USERNAME_FIELD).clean(username, None)
-        except ValidationError as error:
-            raise CommandError(f"{username!r} is not a valid username: {' '.join(error.messages)}") from None

@@ -1,10 +1,9 @@
 from django.core.management.base import CommandError
 
 from config.commands import Command as BaseCommand
+from rbac.commands import role_argument, tenant_argument, username_argument
 from rbac.exceptions import RbacError
-from rbac.models import Role
 from rbac.services import STAFF_GROUPS, staff_grant
-from tenants.selectors import tenant_find
 
 
 class Command(BaseCommand):
@@ -22,16 +21,8 @@ class Command(BaseCommand):
                             help="If the user holds another role in the tenant, change it instead of refusing.")
 
     def handle(self, *args, **options):
-        tenant = tenant_find(slug_or_id=options["tenant"])
-        if tenant is None:
-            raise CommandError(f"No tenant has the slug or id {options['tenant']!r}.")
-        role = Role.objects.filter(name=options["role"]).first()
-        if role is None:
-            known = ", ".join(Role.objects.values_list("name", flat=True))
-            raise CommandError(f"No role named {options['role']!r}; known: {known}.")
-        username = options["username"].strip()
-        if not username or "\x00" in username:
-            raise CommandError("USERNAME may not be blank or hold NUL characters.")
+        tenant, role = tenant_argument(options["tenant"]), role_argument(options["role"])
+        username = username_argument(options["username"])
         try:
             user, created, groups = staff_grant(username=username, tenant=tenant, role=role, groups=options["group"],
                                                 replace_role=options["replace_role"])
