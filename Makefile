@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEV_ENV := DEBUG=1
+PORT ?= 8000
+DEV_ENV := DEBUG=1 PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
 
 .PHONY: run test install browser bench lint schema client clean
 
@@ -16,10 +17,13 @@ $(STAMP): pyproject.toml clients/python/setup.py
 install: $(STAMP)
 
 run: install
+	@$(PY) -c "import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
+		s.bind(('127.0.0.1', $(PORT)))" 2>/dev/null || { \
+		echo "Port $(PORT) is taken on 127.0.0.1; choose another: make run PORT=8001" >&2; exit 1; }
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(DEV_ENV) $(PY) manage.py seed_demo
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Debian's chromium for the admin's browser tests; skipped (the tests say why) where it cannot be installed.
 browser:

@@ -11,9 +11,19 @@ def main():
     # required. The servers (wsgi/asgi) never take this default.
     if not os.environ.get("DATABASE_URL"):
         os.environ.setdefault("DEBUG", "1")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+    from django.db import OperationalError
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as error:
+        # A bad setting: one line that names it, not a traceback (a cron job mails what it prints).
+        sys.exit(f"Configuration error: {error}")
+    except OperationalError as error:
+        # The database is away (down, unreachable, or no such database): one line, non-zero.
+        first_line = (str(error).strip().splitlines() or ["no answer"])[0]
+        sys.exit(f"The database cannot be reached: {first_line} (check DATABASE_URL)")
 
 
 if __name__ == "__main__":
