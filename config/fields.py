@@ -154,11 +154,18 @@ class StrictSerializer(serializers.Serializer):
     """An input serializer that refuses fields it does not know, so a misspelt field is not lost."""
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        errors = {name: ["Unknown field."] for name in unknown}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if not errors or not isinstance(error.detail, dict):
+                raise
+            # Every invalid field at once: an unknown one does not hide the others.
+            raise serializers.ValidationError({**errors, **error.detail}) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
 
 class JsonFieldSchema(OpenApiSerializerFieldExtension):

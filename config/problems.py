@@ -160,6 +160,8 @@ def exception_handler(exc, context) -> Response | None:
         if kind is None:
             return None
         detail = str(exc.detail)
+        if isinstance(exc, exceptions.UnsupportedMediaType):
+            detail += " Send the body as JSON with Content-Type: application/json."
         if isinstance(exc, exceptions.Throttled):
             headers["Retry-After"] = str(max(1, int(exc.wait or 1)))
             detail = f"Request rate limit exceeded; retry in {headers['Retry-After']} seconds."

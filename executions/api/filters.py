@@ -43,7 +43,11 @@ class UtcDateTimeField(IsoDateTimeField):
     """An ISO 8601 time with any offset, as UTC; one that falls off the calendar in UTC (year 1
     with a positive offset, 9999 with a negative one) is refused, not a 500 in the query."""
 
-    default_error_messages = {"overflow": "Must be a time from year 1 to 9999 in UTC."}
+    default_error_messages = {
+        "invalid": "Must be an ISO 8601 date-time such as 2025-06-01T12:00:00Z; in a query, write a + of an "
+                   "offset as %2B (2025-06-01T14:00:00%2B02:00).",
+        "overflow": "Must be a time from year 1 to 9999 in UTC.",
+    }
 
     def to_python(self, value):
         parsed = super().to_python(value)

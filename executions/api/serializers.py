@@ -41,6 +41,10 @@ class StepKeyField(serializers.RegexField):
     """A step key: a JSON string that matches STEP_KEY whole, as sent (not a number, not trimmed,
     no trailing newline, which `$` would let through)."""
 
+    default_error_messages = {
+        "invalid": "Must be 1 to 100 characters, each a letter, a digit or one of _ . : - (no spaces).",
+    }
+
     def __init__(self, **kwargs):
         kwargs.setdefault("trim_whitespace", False)
         super().__init__(STEP_KEY, max_length=100, **kwargs)

@@ -772,3 +772,29 @@ def test_an_integer_past_64_bits_in_trigger_data_is_kept_and_answered(api: ApiCl
     execution = api.get(f"executions/{created.json()['data']['execution_id']}")
     assert execution.status_code == 200
     assert execution.json()["data"]["trigger_data"] == {"big": 123456789012345678901234567890}
+
+
+# Messages that say how to put it right
+
+
+def test_every_invalid_field_is_reported_at_once_an_unknown_one_hiding_none(api, rule):
+    body = assert_problem(api.post("executions", {"automation_rule_id": "nope", "trigger_data": 5, "colour": 1}),
+                          400)
+    assert {"colour", "automation_rule_id", "trigger_data"} <= set(body["errors"])
+
+
+def test_a_bad_step_key_is_told_the_pattern(api, tenant, rule):
+    execution = make_execution(tenant=tenant, rule=rule, status="running")
+    body = assert_problem(api.post(f"executions/{execution.pk}/steps", {"key": "send mail"}), 400)
+    assert "letter, a digit or one of _ . : -" in body["errors"]["key"][0]
+
+
+def test_a_bad_time_in_a_query_is_told_the_format_and_to_encode_the_plus(api):
+    body = assert_problem(api.get("executions?started_after=2025-06-01T14:00:00 02:00"), 400)
+    assert "2025-06-01T12:00:00Z" in body["errors"]["started_after"][0]
+    assert "%2B" in body["errors"]["started_after"][0]
+
+
+def test_a_415_says_to_send_json(api):
+    body = assert_problem(api.post("executions", "x", content_type="text/plain"), 415)
+    assert "Content-Type: application/json" in body["detail"]
