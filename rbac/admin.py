@@ -9,7 +9,6 @@ from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from config.uuids import parse_uuid
@@ -265,13 +264,7 @@ class ApiKeyAdmin(TenantScopedAdmin, admin.ModelAdmin):
 
     @admin.display(description="State")
     def state(self, obj: ApiKey) -> str:
-        if obj.revoked_at is not None:
-            return "revoked"
-        if obj.expires_at is not None and obj.expires_at <= timezone.now():
-            return "expired"
-        if obj.usage_limit is not None and obj.usage_count >= obj.usage_limit:
-            return "used up"
-        return "active"
+        return obj.state()
 
     def has_change_permission(self, request, obj=None):
         # Read-only once made: a key changes only by being revoked (an action).

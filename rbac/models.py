@@ -1,6 +1,9 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Permission(models.TextChoices):
@@ -86,3 +89,13 @@ class ApiKey(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def state(self, now: datetime | None = None) -> str:
+        """active, revoked, expired or used up (reads the row's own fields)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= (now or timezone.now()):
+            return "expired"
+        if self.usage_limit is not None and self.usage_count >= self.usage_limit:
+            return "used up"
+        return "active"
