@@ -108,7 +108,7 @@ class ApiViewSet(ViewSet):
         return HttpResponse(status=status.HTTP_204_NO_CONTENT)
 
     def answer(self, body: bytes, status_code: int = status.HTTP_200_OK) -> HttpResponse:
-        if self.request.method != "GET" or status_code != status.HTTP_200_OK:
+        if self.request.method not in ("GET", "HEAD") or status_code != status.HTTP_200_OK:
             return HttpResponse(body, status=status_code, content_type="application/json")
         # A strong validator of these very bytes: equal bodies, equal tags.
         etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'

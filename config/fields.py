@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.times import iso
 from config.uuids import parse_uuid
 
 MAX_INT = 2**31 - 1
@@ -120,7 +121,7 @@ class StrictDateTimeField(serializers.Field):
             self.fail("overflow")
 
     def to_representation(self, value):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return iso(value)
 
 
 class JsonField(serializers.JSONField):

@@ -2,22 +2,15 @@
 (documents.py declares their fields); this module adds their `_links` and shapes the rest (rules)
 from model rows. The `*OutputSerializer` classes in serializers.py document the same shapes."""
 
-from datetime import UTC, datetime
 from uuid import UUID
 
 import orjson
 
+from config.times import iso
 from executions import selectors
 from executions.api import documents
 from executions.api.links import execution_links, rule_links
 from executions.models import AutomationRule
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC, written with Z."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def rule_body(rule: AutomationRule, root: str) -> dict:

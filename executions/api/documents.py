@@ -55,7 +55,8 @@ def _table(model) -> str:
 
 def _literals(values) -> str:
     """Status names as an SQL list; they come from the models' choices, never from a request."""
-    assert all(re.fullmatch(r"[a-z_]+", value) for value in values)
+    if not all(re.fullmatch(r"[a-z_]+", value) for value in values):
+        raise ValueError(f"Not a status name: {sorted(values)}")
     return ", ".join(f"'{value}'" for value in sorted(values))
 
 

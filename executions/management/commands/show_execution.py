@@ -4,9 +4,10 @@ from datetime import datetime
 from django.core.management.base import CommandError
 
 from config.commands import Command as BaseCommand
+from config.times import iso
 from config.uuids import parse_uuid
 from executions import selectors
-from executions.api.bodies import execution_body, iso
+from executions.api.bodies import execution_body
 from executions.api.links import api_root
 
 LOG_LINES = 20

@@ -1,12 +1,9 @@
 from django.utils import timezone
 
 from config.commands import Command as BaseCommand
+from config.times import iso
 from rbac.commands import tenant_argument
 from rbac.models import ApiKey, RoleAssignment
-
-
-def _iso(value) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 class Command(BaseCommand):
@@ -28,7 +25,7 @@ class Command(BaseCommand):
         rows = [{
             "prefix": key.prefix, "name": key.name, "user": key.user.get_username(), "tenant": key.tenant.slug,
             "role": roles.get((key.user_id, key.tenant_id)), "state": key.state(now),
-            "last_used_at": _iso(key.last_used_at),
+            "last_used_at": iso(key.last_used_at),
             "uses": key.usage_count if key.usage_limit else None, "usage_limit": key.usage_limit,
         } for key in keys]
         self.emit(options, {"keys": rows}, prose=_table(rows))

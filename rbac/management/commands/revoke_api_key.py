@@ -3,6 +3,7 @@ import re
 from django.core.management.base import CommandError
 
 from config.commands import Command as BaseCommand
+from config.times import iso
 from rbac.exceptions import RbacError
 from rbac.keys import key_split
 from rbac.models import ApiKey
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             api_key = api_key_revoke(prefix=prefix)
         except RbacError as error:
             raise CommandError(str(error)) from None
-        revoked_at = api_key.revoked_at.isoformat().replace("+00:00", "Z")
+        revoked_at = iso(api_key.revoked_at)
         self.emit(
             options,
             {"prefix": api_key.prefix, "revoked_at": revoked_at, "already_revoked": was_revoked},
