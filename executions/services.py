@@ -398,7 +398,7 @@ def _copy_log_lines(tenant_id: UUID, execution_id: UUID, lines: list[tuple]) -> 
     # rows in C). JSON goes as text, which the jsonb column reads.
     with connection.cursor() as cursor, cursor.cursor.copy(_log_copy_sql()) as copy:
         for line in lines:
-            copy.write_row((tenant_id, execution_id, *line[:-1], orjson_text(line[-1])))
+            copy.write_row((tenant_id, execution_id, *line[:-1], _json_text(line[-1])))
 
 
 def _insert_log_lines(tenant_id: UUID, execution_id: UUID, lines: list[tuple]) -> None:
@@ -413,7 +413,7 @@ def _insert_log_lines(tenant_id: UUID, execution_id: UUID, lines: list[tuple]) -
         cursor.executemany(_log_insert_sql(), rows)
 
 
-def orjson_text(value) -> str:
+def _json_text(value) -> str:
     try:
         return orjson.dumps(value).decode()
     except orjson.JSONEncodeError:  # an integer past 64 bits
