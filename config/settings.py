@@ -1,8 +1,14 @@
-"""Settings, read from the environment (one file for every environment)."""
+"""Settings, read from the environment (one file for every environment).
+
+Each variable is read once, here, by one of the `env_*` readers below, which stop the start with
+a one-line `ImproperlyConfigured` naming the variable, what it must be and the value given
+(a secret's value never; a URL's password masked). manage.py prints that line as it is."""
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -10,65 +16,151 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
+# The largest integer a setting takes: beyond it a value is a typo, and some (EXECUTION_LOG_LIMIT,
+# written into SQL) would fail on every request instead of at the start.
+MAX_SETTING_INT = 2**31 - 1
+
+
+def masked(value: str) -> str:
+    """A URL as it may be printed: its password, if any, as ***."""
+    return re.sub(r"(://[^:/@]*:).*@", r"\1***@", value)
+
+
+def invalid(name: str, must: str, value: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"{name} must be {must}, not {masked(value)!r}")
+
+
+def env_str(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value is None or value.strip() == "" else value.strip()
+
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    value = env_str(name, "")
+    if value == "":
         return default
     if value.lower() in ("1", "true", "yes", "on"):
         return True
     if value.lower() in ("0", "false", "no", "off"):
         return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
+    raise invalid(name, "a boolean (1/0, true/false, yes/no, on/off)", value)
 
 
-def env_int(name: str, default: int, minimum: int = 1) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
+def env_int(name: str, default: int, minimum: int = 1, maximum: int = MAX_SETTING_INT) -> int:
+    value = env_str(name, "")
+    if value == "":
         return default
+    if not re.fullmatch(r"[0-9]+", value) or not minimum <= int(value) <= maximum:
+        raise invalid(name, f"an integer from {minimum} to {maximum}", value)
+    return int(value)
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, in any case; returned as written in `choices`."""
+    value = env_str(name, default)
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise invalid(name, f"one of {', '.join(choices)} (any case)", value)
+
+
+def env_match(name: str, default: str, pattern: str, must: str) -> str:
+    value = env_str(name, default)
+    if not re.fullmatch(pattern, value):
+        raise invalid(name, must, value)
+    return value
+
+
+def env_list(name: str, default: list[str], valid: Callable[[str], bool], must: str) -> list[str]:
+    """Comma-separated items, each one `valid` (else the error names the first bad item)."""
+    value = env_str(name, "")
+    if value == "":
+        return default
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    for item in items:
+        if not valid(item):
+            raise invalid(name, f"comma-separated {must}", item)
+    return items
+
+
+def is_url(value: str, schemes: tuple[str, ...], *, path: bool = True) -> bool:
+    """An absolute URL with one of `schemes` and a host (a port, if any, a number), without
+    user, query or fragment; with no path when `path` is false (an origin)."""
     try:
-        number = int(value)
+        url = urlsplit(value)
+        port = url.port  # ValueError for a port that is not a number from 0 to 65535
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
-    if number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
-    return number
+        return False
+    return (url.scheme in schemes and bool(url.hostname) and port != 0 and "@" not in url.netloc
+            and "?" not in value and "#" not in value and (path or url.path == ""))
 
 
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
+def env_url(name: str, default: str, schemes: tuple[str, ...], must: str) -> str:
+    value = env_str(name, default)
+    if not is_url(value, schemes):
+        raise invalid(name, must, value)
+    return value
 
+
+def env_secret(name: str, development: str, debug: bool) -> str:
+    """Required unless `debug`, which falls back to `development`; its value is never printed."""
+    value = os.environ.get(name, "")
+    if value.strip() == "" and not debug:
+        raise ImproperlyConfigured(f"{name} is required when DEBUG is off (a long random string)")
+    return value if value.strip() else development
+
+
+def env_database(name: str, default: str, **options) -> dict:
+    """DATABASE_URL as Django's database settings, SQLite or PostgreSQL only."""
+    value = env_str(name, default)
+    must = "a sqlite:// or postgres:// URL (special characters in the password %-quoted)"
+    try:
+        database = dj_database_url.parse(value, **options)
+    except ValueError:  # dj_database_url's ParseError and UnknownSchemeError, whose text repeats no value
+        raise invalid(name, must, value) from None
+    if database["ENGINE"] not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+        raise invalid(name, must, value)
+    return database
+
+
+def env_dir(name: str, default: Path) -> Path:
+    """A folder, created here if missing, so that an unusable path stops the start."""
+    path = Path(env_str(name, str(default)))
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise invalid(name, f"a folder that can be created ({error.strerror})", str(path)) from None
+    return path
+
+
+# What Django can match a Host header with (its own host_validation_re): a name, a .domain (it and its
+# subdomains), an [IPv6] address or *; no scheme, port, path or underscore.
+HOST_PATTERN = r"\*|\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\]"
+HTTP = ("http", "https")
 
 DEBUG = env_bool("DEBUG", False)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-API_KEY_PEPPER = os.environ.get("API_KEY_PEPPER", "")
-if DEBUG:
-    SECRET_KEY = SECRET_KEY or "insecure-development-secret-key-do-not-use-in-production"
-    API_KEY_PEPPER = API_KEY_PEPPER or "insecure-development-api-key-pepper"
-if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off")
-if not API_KEY_PEPPER:
-    raise ImproperlyConfigured("API_KEY_PEPPER is required when DEBUG is off")
+SECRET_KEY = env_secret("SECRET_KEY", "insecure-development-secret-key-do-not-use-in-production", DEBUG)
+API_KEY_PEPPER = env_secret("API_KEY_PEPPER", "insecure-development-api-key-pepper", DEBUG)
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [],
+                         lambda host: re.fullmatch(HOST_PATTERN, host) is not None,
+                         "host names (api.example.com, .example.com, [::1] or *; no scheme, port or path)")
+# Django compares a request's Origin header with these exactly: a path or trailing slash never matches.
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [], lambda origin: is_url(origin, HTTP, path=False),
+                                "http(s) origins (https://admin.example.com[:port], no path)")
 
 # Absolute links (`_links`) outside a request, e.g. in management commands.
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000", HTTP,
+                          "an absolute http(s) URL without user, query or fragment").rstrip("/")
 
 # Seconds a worker keeps a key's row (0: never); see rbac/key_cache.py.
 API_KEY_CACHE_SECONDS = env_int("API_KEY_CACHE_SECONDS", 2, minimum=0)
 EXECUTION_LOG_LIMIT = env_int("EXECUTION_LOG_LIMIT", 200)
 MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 8 * 1024 * 1024)
-THROTTLE_RATE = os.environ.get("THROTTLE_RATE", "6000/min")
 # Checked here so that a bad value stops the start, not every request (rbac/throttling.py reads it).
-if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", THROTTLE_RATE):
-    raise ImproperlyConfigured(f"THROTTLE_RATE must look like 6000/min (N/s, N/min, N/hour, N/day), "
-                               f"not {THROTTLE_RATE!r}")
+THROTTLE_RATE = env_match("THROTTLE_RATE", "6000/min", r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)",
+                          "requests per period like 6000/min (N/s, N/min, N/hour, N/day)")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -122,8 +214,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+    "default": env_database(
+        "DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=env_bool("CONN_HEALTH_CHECKS", False),
     )
@@ -146,8 +238,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The request rate limit must hold across worker processes: its counters live in Redis when
 # REDIS_URL is set (several machines), else in an SQLite file under CACHE_DIR shared by the
 # processes of one machine (rbac/throttling.py).
-REDIS_URL = os.environ.get("REDIS_URL", "")
-CACHE_DIR = Path(os.environ.get("CACHE_DIR") or VAR_DIR / "cache")
+REDIS_URL = env_match("REDIS_URL", "", r"((rediss?|unix)://.+)?", "a redis://, rediss:// or unix:// URL")
+CACHE_DIR = env_dir("CACHE_DIR", VAR_DIR / "cache")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -214,11 +306,12 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 

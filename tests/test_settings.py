@@ -1,0 +1,63 @@
+"""Every environment variable of config/settings.py: a bad value stops manage.py with one line that
+names the variable and never repeats a password; good values pass."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIABLES = ("DEBUG", "SECRET_KEY", "API_KEY_PEPPER", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "PUBLIC_BASE_URL",
+             "API_KEY_CACHE_SECONDS", "EXECUTION_LOG_LIMIT", "MAX_BODY_BYTES", "THROTTLE_RATE", "DATABASE_URL",
+             "CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "REDIS_URL", "CACHE_DIR", "LOG_LEVEL")
+PASSWORD = "hunter2"
+
+
+def check(**env: str) -> subprocess.CompletedProcess:
+    """`manage.py check` with DEBUG on, none of the variables above but `env`."""
+    base = {name: value for name, value in os.environ.items() if name not in VARIABLES}
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**base, "DEBUG": "1", **env})
+
+
+@pytest.mark.parametrize(("named", "env"), [
+    ("DEBUG", {"DEBUG": "maybe"}),
+    ("SECRET_KEY", {"DEBUG": "0", "API_KEY_PEPPER": "pepper"}),
+    ("API_KEY_PEPPER", {"DEBUG": "0", "SECRET_KEY": "secret"}),
+    ("ALLOWED_HOSTS", {"ALLOWED_HOSTS": "api.example.com,https://admin.example.com"}),
+    ("CSRF_TRUSTED_ORIGINS", {"CSRF_TRUSTED_ORIGINS": "admin.example.com"}),
+    ("PUBLIC_BASE_URL", {"PUBLIC_BASE_URL": "https://tracking.example.com/?page=1"}),
+    ("API_KEY_CACHE_SECONDS", {"API_KEY_CACHE_SECONDS": "-1"}),
+    ("EXECUTION_LOG_LIMIT", {"EXECUTION_LOG_LIMIT": "0"}),
+    ("MAX_BODY_BYTES", {"MAX_BODY_BYTES": "8MiB"}),
+    ("THROTTLE_RATE", {"THROTTLE_RATE": "lots"}),
+    ("DATABASE_URL", {"DATABASE_URL": f"mysql://app:{PASSWORD}@db.example.com/app"}),
+    ("DATABASE_URL", {"DATABASE_URL": f"postgres://app:{PASSWORD}@db.example.com:port/app"}),
+    ("CONN_MAX_AGE", {"CONN_MAX_AGE": "soon"}),
+    ("CONN_HEALTH_CHECKS", {"CONN_HEALTH_CHECKS": "sometimes"}),
+    ("REDIS_URL", {"REDIS_URL": f"memcached://:{PASSWORD}@cache.example.com"}),
+    ("CACHE_DIR", {"CACHE_DIR": str(ROOT / "manage.py")}),  # a file, not a folder
+    ("LOG_LEVEL", {"LOG_LEVEL": "loud"}),
+])
+def test_a_bad_value_stops_the_start_with_one_line_naming_the_variable(named, env):
+    done = check(**env)
+    assert done.returncode != 0
+    line = done.stderr.strip()
+    assert "\n" not in line and line.startswith(f"Configuration error: {named} "), done.stderr
+    assert "Traceback" not in done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_good_values_of_every_variable_pass_the_check(tmp_path):
+    done = check(
+        DEBUG="off", SECRET_KEY="a-long-random-secret", API_KEY_PEPPER="a-long-random-pepper",
+        ALLOWED_HOSTS="api.example.com, .example.com,[::1]", CSRF_TRUSTED_ORIGINS="https://admin.example.com:8443",
+        PUBLIC_BASE_URL="https://tracking.example.com/base/", API_KEY_CACHE_SECONDS="0", EXECUTION_LOG_LIMIT="50",
+        MAX_BODY_BYTES="1048576", THROTTLE_RATE="10/second", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        CONN_MAX_AGE="0", CONN_HEALTH_CHECKS="yes", REDIS_URL="redis://:password@127.0.0.1:6379/0",
+        CACHE_DIR=str(tmp_path / "cache"), LOG_LEVEL="warning",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "no issues" in done.stdout
