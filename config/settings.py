@@ -227,11 +227,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),  # DATABASE_URL's query (?timeout=5) wins
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters bound by the server let psycopg prepare a statement run more than twice on a
     # connection: the hot reads then skip PostgreSQL's planning, most of their database time.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": True,
+        "prepare_threshold": 2,
+        **DATABASES["default"].get("OPTIONS", {}),  # DATABASE_URL's query (?sslmode=require) wins
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
