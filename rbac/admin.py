@@ -1,93 +1,22 @@
-"""The admin of tenants, roles, role assignments and API keys, and the tenant scoping every admin
-of tenant-owned rows shares.
+"""The admin of tenants, roles, role assignments and API keys (the tenant scoping they share with
+every admin of tenant-owned rows is in rbac/admin_scope.py).
 
 Tenants are registered here rather than in tenants/admin.py: who sees a tenant is decided by role
 assignments, and tenants must not depend on rbac."""
 
 from django.contrib import admin, messages
-from django.db.models import Model, OuterRef, QuerySet, Subquery
-from django.http import HttpRequest
+from django.db.models import OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
-from config.uuids import parse_uuid
+from rbac.admin_scope import TenantScopedAdmin, VisibleTenantFilter, adopt, changelist_link, plural
 from rbac.exceptions import RbacError
 from rbac.forms import ApiKeyCreateForm, RoleForm, TenantForm
 from rbac.models import ApiKey, Role, RoleAssignment
-from rbac.selectors import StaffScope, staff_scope
 from rbac.services import api_key_create, api_key_revoke, role_assign, role_create
 from tenants.models import Tenant
 from tenants.services import tenant_create
-
-
-def request_scope(request: HttpRequest) -> StaffScope:
-    """The staff scope of the request's user, read once per request."""
-    scope = getattr(request, "_staff_scope", None)
-    if scope is None:
-        scope = request._staff_scope = staff_scope(user=request.user)
-    return scope
-
-
-def visible_tenants(request: HttpRequest) -> QuerySet[Tenant]:
-    return request_scope(request).restrict(Tenant.objects.all(), "pk")
-
-
-def adopt(target: Model, source: Model) -> None:
-    """Copies the row a service saved onto the admin's unsaved instance, which the admin goes on
-    to log and to link to."""
-    for field in source._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
-    target._state.adding = False
-    target._state.db = source._state.db
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-class TenantScopedAdmin:
-    """An admin of tenant-owned rows that shows a staff user only the rows of the tenants where
-    they hold a role: another tenant's row is exactly as missing as a row that does not exist,
-    and tenant choices list only their tenants. Superusers see every tenant."""
-
-    tenant_field = "tenant"
-
-    def get_queryset(self, request):
-        # Scoped here, so that every admin view (list, change, history, delete, actions) is.
-        return request_scope(request).restrict(super().get_queryset(request), self.tenant_field)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "tenant":
-            kwargs["queryset"] = visible_tenants(request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class VisibleTenantFilter(admin.SimpleListFilter):
-    """By tenant, listing only the tenants the user sees."""
-
-    title = "tenant"
-    parameter_name = "tenant"
-
-    def __init__(self, request, params, model, model_admin):
-        self.tenant_field = model_admin.tenant_field
-        super().__init__(request, params, model, model_admin)
-
-    def lookups(self, request, model_admin):
-        return [(str(pk), name) for pk, name in visible_tenants(request).values_list("pk", "name")]
-
-    def queryset(self, request, queryset):
-        if self.value() is None:
-            return queryset
-        tenant_id = parse_uuid(self.value())
-        if tenant_id is None:
-            return queryset.none()
-        return queryset.filter(**{self.tenant_field: tenant_id})
-
-
-def changelist_link(model: str, label: str, **query) -> str:
-    url = reverse(f"admin:{model}_changelist")
-    return format_html('<a href="{}?{}">{}</a>', url, "&".join(f"{k}={v}" for k, v in query.items()), label)
 
 
 @admin.register(Tenant)

@@ -29,7 +29,7 @@ from executions.admin.timeline import step_timeline
 from executions.exceptions import Conflict, DomainError, IllegalTransition, NotFound, RuleDisabled
 from executions.lifecycle import execution_can_cancel, execution_can_retry
 from executions.models import AutomationRule, Execution
-from rbac.admin import TenantScopedAdmin, VisibleTenantFilter, plural, request_scope
+from rbac.admin_scope import TenantScopedAdmin, VisibleTenantFilter, plural, request_scope
 from rbac.models import Permission
 
 # Bulk actions act one execution at a time, each in its own transaction: a selection across

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from config.uuids import parse_uuid
 from executions.models import AutomationRule
-from rbac.admin import request_scope
+from rbac.admin_scope import request_scope
 
 CHOICE_LIMIT = 100
 

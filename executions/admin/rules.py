@@ -17,7 +17,7 @@ from executions import selectors, services
 from executions.admin.display import STATUS_COLOURS
 from executions.exceptions import Conflict, DomainError
 from executions.models import AutomationRule, Execution
-from rbac.admin import TenantScopedAdmin, VisibleTenantFilter, adopt, plural
+from rbac.admin_scope import TenantScopedAdmin, VisibleTenantFilter, adopt, plural
 
 RECENT = timedelta(hours=24)
 STATUSES = tuple(Execution.Status.values)

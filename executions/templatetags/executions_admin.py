@@ -4,7 +4,7 @@ template asks for the dashboard of the request's user."""
 from django import template
 
 from executions.admin.dashboard import execution_dashboard
-from rbac.admin import request_scope
+from rbac.admin_scope import request_scope
 
 register = template.Library()
 
