@@ -1,22 +1,110 @@
-"""The base of every API viewset: the envelope, paging parameters, path ids, validation."""
+"""The base of every API viewset: the input layer, the envelope, the rate-limit fields.
+
+Each viewset declares what its actions read besides the body: `path` (how each id in the URL
+is parsed) and `inputs` (per action: filters, paging, `fields`, `expand`, an Idempotency-Key
+header). `initial()` checks all of it once, after authentication, permissions and throttling and
+before the handler runs, in the contract's order: a malformed path id, then every problem of the
+query and headers at once (400), then a path id that can name nothing (404). The handler is
+called with the parsed path ids and finds the rest on the view."""
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import orjson
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified, QueryDict
 from rest_framework import status
 from rest_framework.viewsets import ViewSet
 
-from config.problems import InvalidRequest, ValidationFailed
+from config.filters import StrictFilterSet
+from config.pagination import Cursor, Paging
+from config.problems import InvalidRequest, NotFound, ValidationFailed
 from config.renderers import JsonRenderer
 from config.uuids import parse_uuid
 from rbac.permissions import CanRead
 from rbac.throttling import rate_headers
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 JSON_RENDERER = JsonRenderer()
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class PathParam:
+    """An id in the URL path: `parse` gives its value, or raises InvalidRequest (a malformed
+    id, 400) or NotFound (an id no object can have, 404); `schema` documents it."""
+
+    parse: Callable[[str], Any]
+    schema: dict
+
+
+UUID_SCHEMA = {"type": "string", "format": "uuid"}
+
+
+def uuid_in_path(name: str) -> PathParam:
+    def parse(value: str) -> UUID:
+        parsed = parse_uuid(value)
+        if parsed is None:
+            raise InvalidRequest(f"The {name} in the path must be a UUID in its canonical hyphenated form.")
+        return parsed
+
+    return PathParam(parse, UUID_SCHEMA)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What one action reads from its query string and headers."""
+
+    filters: type[StrictFilterSet] | None = None
+    paging: Paging | None = None
+    fields: tuple[str, ...] = ()  # the names `?fields=` may pick; none: no `fields`
+    expand: tuple[str, ...] = ()  # what `?expand=` may embed (then pickable by `fields` too)
+    idempotency_key: bool = False  # reads the Idempotency-Key header
+
+    @property
+    def single(self) -> tuple[str, ...]:
+        """The query parameters given at most once."""
+        names = [name for name in (self.filters.names() if self.filters else ()) if name not in self.multi]
+        if self.paging:
+            names += ["page_size", "cursor"]
+        if self.expand:
+            names.append("expand")
+        if self.fields:
+            names.append("fields")
+        return tuple(names)
+
+    @property
+    def multi(self) -> tuple[str, ...]:
+        """The query parameters that may repeat, or hold comma-separated values."""
+        return self.filters.multi_value if self.filters else ()
+
+
+NO_INPUTS = Inputs()
+
+
+def strict_query(query_params: QueryDict, single: tuple[str, ...], multi: tuple[str, ...],
+                 errors: dict[str, list[str]]) -> QueryDict:
+    """The query, checked: every name known, every value non-empty and free of NUL, a single
+    parameter given once, and a multi one's comma-separated items split. Problems go to `errors`."""
+    data = QueryDict(mutable=True)
+    for name, values in query_params.lists():
+        if name not in single and name not in multi:
+            known = ", ".join(sorted((*single, *multi))) or "none"
+            errors[name] = [f"Unknown query parameter; this endpoint takes: {known}."]
+        elif any(value == "" for value in values):
+            errors[name] = ["Must not be empty."]
+        elif any("\x00" in value for value in values):
+            errors[name] = ["Must not contain NUL characters."]
+        elif name in multi:
+            data.setlist(name, [item for value in values for item in value.split(",")])
+            if "" in data.getlist(name):
+                errors[name] = ["Must not hold an empty item."]
+        elif len(values) > 1:
+            errors[name] = ["Give this parameter once."]
+        else:
+            data[name] = values[0]
+    return data
 
 
 class ApiViewSet(ViewSet):
@@ -24,9 +112,82 @@ class ApiViewSet(ViewSet):
 
     # action -> permission class; actions not named need automation:read.
     permission_by_action: dict = {}
+    # URL keyword -> how it is parsed; action -> what it reads besides the body.
+    path: dict[str, PathParam] = {}
+    inputs: dict[str, Inputs] = {}
+
+    # What initial() found, for the handler.
+    filters: StrictFilterSet | None = None
+    page_size: int = 0
+    cursor: Cursor | None = None
+    fields: tuple[str, ...] | None = None  # None: every field
+    expand: str | None = None
+    idempotency_key: str | None = None
 
     def get_permissions(self):
         return [self.permission_by_action.get(self.action, CanRead)()]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.action is None:  # a method the route does not take: 405 (or OPTIONS) follows
+            return
+        absent = None
+        for name, param in self.path.items():
+            if name in self.kwargs:
+                try:
+                    # In place: DRF calls the handler with this same dict.
+                    self.kwargs[name] = param.parse(self.kwargs[name])
+                except NotFound as exc:
+                    absent = absent or exc
+        self._read_inputs(self.inputs.get(self.action, NO_INPUTS))
+        if absent is not None:
+            raise absent
+
+    def _read_inputs(self, inputs: Inputs) -> None:
+        errors: dict[str, list[str]] = {}
+        data = strict_query(self.request.query_params, inputs.single, inputs.multi, errors)
+        if inputs.paging:
+            self.page_size = inputs.paging.default
+            if "page_size" in data:
+                raw, maximum = data["page_size"], inputs.paging.maximum
+                if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= maximum:
+                    self.page_size = int(raw)
+                else:
+                    errors["page_size"] = [f"Must be an integer from 1 to {maximum}."]
+            if "cursor" in data:
+                try:
+                    self.cursor = inputs.paging.cursor(data["cursor"])
+                except ValidationFailed as exc:
+                    errors.update(exc.errors)
+        if "expand" in data:
+            if data["expand"] in inputs.expand:
+                self.expand = data["expand"]
+            else:
+                errors["expand"] = [f"Must be one of: {', '.join(inputs.expand)}."]
+        if "fields" in data:
+            known = (*inputs.fields, *((self.expand,) if self.expand else ()))
+            names = data["fields"].split(",")
+            unknown = [name for name in names if name not in known and name != "_links"]
+            if "" in names:
+                errors["fields"] = ["Must not hold an empty item."]
+            elif unknown:
+                errors["fields"] = [f"Unknown field {unknown[0]!r}; known: {', '.join(known)}."]
+            else:
+                self.fields = tuple(sorted(set(names) - {"_links"}))
+        if inputs.filters:
+            filterset = inputs.filters(data, queryset=inputs.filters._meta.model.objects.none())
+            if filterset.is_valid():
+                self.filters = filterset
+            else:
+                errors.update({name: [str(m) for m in messages] for name, messages in filterset.errors.items()
+                               if name not in errors})
+        if inputs.idempotency_key:
+            key = self.request.headers.get("Idempotency-Key")
+            if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
+                errors["Idempotency-Key"] = [f"Must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters."]
+            self.idempotency_key = key
+        if errors:
+            raise ValidationFailed.of(errors)
 
     def finalize_response(self, request, response, *args, **kwargs):
         """Every answer to a request with a valid key carries its rate-limit fields: counted by
@@ -48,44 +209,14 @@ class ApiViewSet(ViewSet):
     def actor(self) -> str:
         return self.request.auth.actor
 
-    # Input
-
-    @staticmethod
-    def path_uuid(value: str, name: str) -> UUID:
-        parsed = parse_uuid(value)
-        if parsed is None:
-            raise InvalidRequest(f"The {name} in the path must be a UUID in its canonical hyphenated form.")
-        return parsed
-
     def validated(self, serializer_class, *, partial: bool = False) -> dict:
+        """The body, checked by `serializer_class`."""
         data = self.request.data
         if not isinstance(data, dict):
-            raise ValidationFailed("body: Must be a JSON object.", {"body": ["Must be a JSON object."]})
+            raise ValidationFailed.of({"body": ["Must be a JSON object."]})
         serializer = serializer_class(data=data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
-
-    def query(self, allowed: tuple[str, ...] = ()) -> dict[str, str]:
-        """The query parameters of an endpoint without filters; anything else is a 400."""
-        errors = {}
-        for name, values in self.request.query_params.lists():
-            if name not in allowed:
-                errors[name] = ["Unknown query parameter."]
-            elif len(values) != 1 or values[0] == "":
-                errors[name] = ["Give this parameter once, with a value."]
-        if errors:
-            name = next(iter(errors))
-            raise ValidationFailed(f"{name}: {errors[name][0]}", errors)
-        return {name: self.request.query_params[name] for name in self.request.query_params}
-
-    def page_size(self, default: int = DEFAULT_PAGE_SIZE, maximum: int = MAX_PAGE_SIZE) -> int:
-        raw = self.request.query_params.get("page_size")
-        if raw is None:
-            return default
-        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= maximum:
-            message = f"Must be an integer from 1 to {maximum}."
-            raise ValidationFailed(f"page_size: {message}", {"page_size": [message]})
-        return int(raw)
 
     # Output: bodies are written as bytes here (the hot reads hand over JSON text built by the
     # database, which is never parsed again); GET answers carry an ETag.

@@ -79,7 +79,18 @@ class InvalidRequest(Problem):
 
 
 class ValidationFailed(Problem):
+    """A 400 naming each invalid field; `detail` sums them up."""
+
     kind = "validation-error"
+
+    @classmethod
+    def of(cls, errors: dict[str, list[str]]) -> "ValidationFailed":
+        return cls(summarise(errors), errors)
+
+
+def invalid(name: str, message: str) -> ValidationFailed:
+    """The 400 of one invalid field, parameter or header."""
+    return ValidationFailed.of({name: [message]})
 
 
 class NotFound(Problem):

@@ -1,6 +1,15 @@
-"""Hooks that finish the OpenAPI schema: the description with every problem type, and the
-x-tenant-id header on every API operation."""
+"""The API's OpenAPI: `ApiSchema` documents each action's parameters from what its viewset
+declares (config/api.py: `path`, `inputs`), so the parser and the schema cannot disagree; the
+hooks finish the document (the description with every problem type, the x-tenant-id header)."""
 
+import django_filters
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from config.api import MAX_IDEMPOTENCY_KEY_LENGTH, NO_INPUTS
+from config.fields import MAX_INT
+from config.filters import BooleanFilter, UuidFilter
 from config.problems import KINDS, problem_type
 
 CANONICAL_UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -19,13 +28,86 @@ Problem types:
 """
 
 
-# Ids in paths are canonical UUIDs (anything else is 400); step keys follow their pattern.
-UUID_SCHEMA = {"type": "string", "format": "uuid"}
-PATH_SCHEMAS = {
-    "execution_id": UUID_SCHEMA,
-    "rule_id": UUID_SCHEMA,
-    "step_key": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,100}$"},
-}
+FILTER_TYPES = (
+    (django_filters.IsoDateTimeFilter, OpenApiTypes.DATETIME),
+    (django_filters.NumberFilter, OpenApiTypes.INT),
+    (UuidFilter, OpenApiTypes.UUID),
+    (BooleanFilter, OpenApiTypes.BOOL),
+)
+
+
+def filter_parameters(filterset_class) -> list[OpenApiParameter]:
+    """The query parameters of a StrictFilterSet."""
+    parameters = []
+    for name in filterset_class.names():
+        declared = filterset_class.base_filters[name]
+        choices = [value for value, _ in getattr(declared, "extra", {}).get("choices", [])] or None
+        many = name in filterset_class.multi_value
+        kind = next((kind for cls, kind in FILTER_TYPES if isinstance(declared, cls)), OpenApiTypes.STR)
+        if kind == OpenApiTypes.INT:
+            kind = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
+        # A repeatable filter is an array, so that generated clients can send several values.
+        parameters.append(OpenApiParameter(name, kind, enum=choices, many=many or None,
+                                           description="Repeatable or comma-separated." if many else ""))
+    return parameters
+
+
+# Every GET answer carries an ETag (a strong validator of its body); If-None-Match naming it is 304.
+CACHING = [
+    OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                     description="An ETag of an earlier answer: 304 with no body while the body is the same."),
+    OpenApiParameter("ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
+                     description="A strong validator of the body."),
+]
+CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, description="From pagination.next or .previous.")
+FIELDS = OpenApiParameter(
+    "fields", {"type": "string", "minLength": 1}, explode=False,
+    description="Comma-separated top-level fields to answer (plus `_links`); an unknown name is 400. Such "
+                "an answer holds only those fields of the documented body.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH},
+    OpenApiParameter.HEADER, description="The same as idempotency_key in the body; both given and different is 400.",
+)
+
+
+def input_parameters(inputs, method: str) -> list[OpenApiParameter]:
+    """The parameters of an action from its declared Inputs (an @extend_schema parameter of the
+    same name and place replaces one of these)."""
+    parameters = list(CACHING) if method == "GET" else []
+    if inputs.filters:
+        parameters += filter_parameters(inputs.filters)
+    if inputs.paging:
+        bounds = inputs.paging
+        parameters += [
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": bounds.maximum},
+                             description=f"1 to {bounds.maximum}; default {bounds.default}."),
+            CURSOR,
+        ]
+    if inputs.expand:
+        parameters.append(OpenApiParameter("expand", OpenApiTypes.STR, enum=list(inputs.expand),
+                                           description="Embed the rule."))
+    if inputs.fields:
+        parameters.append(FIELDS)
+    if inputs.idempotency_key:
+        parameters.append(IDEMPOTENCY_KEY)
+    return parameters
+
+
+class ApiSchema(AutoSchema):
+    """Path ids and query parameters as the viewset declares and parses them."""
+
+    def get_override_parameters(self):
+        inputs = getattr(self.view, "inputs", {}).get(getattr(self.view, "action", None), NO_INPUTS)
+        return [*input_parameters(inputs, self.method), *super().get_override_parameters()]
+
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        declared = getattr(self.view, "path", {})
+        for parameter in parameters:
+            if parameter["name"] in declared:
+                parameter["schema"] = dict(declared[parameter["name"]].schema)
+        return parameters
 
 
 def only_public_paths(endpoints):
@@ -48,9 +130,7 @@ def describe_problems(result, generator, request, public):
         for operation in operations.values():
             parameters = operation.setdefault("parameters", [])
             for parameter in parameters:
-                if parameter["in"] == "path":
-                    parameter["schema"] = PATH_SCHEMAS[parameter["name"]]
-                elif parameter["in"] == "query" and parameter["schema"].get("type") == "string":
+                if parameter["in"] == "query" and parameter["schema"].get("type") == "string":
                     parameter["schema"]["minLength"] = 1  # an empty value is 400
             parameters.append(tenant_header)
     # Request bodies refuse fields they do not know (a misspelt field is never dropped).

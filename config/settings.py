@@ -283,7 +283,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["config.parsers.StrictJsonParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.renderers.JsonOnlyNegotiation",
     "EXCEPTION_HANDLER": "config.problems.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.ApiSchema",
     "UNAUTHENTICATED_USER": None,
 }
 

@@ -1,3 +1,5 @@
+import re
+
 from django.db import models
 from django.db.models import F, Q
 from uuid6 import uuid7
@@ -147,6 +149,16 @@ class Execution(models.Model):
         return self.status in self.FINAL
 
 
+# A step key, as engines name their steps: one definition for the API's bodies, its paths and
+# the schema. fullmatch, since "$" would also match before a final newline.
+STEP_KEY_MAX_LENGTH = 100
+STEP_KEY_REGEX = rf"[A-Za-z0-9_.:-]{{1,{STEP_KEY_MAX_LENGTH}}}"
+
+
+def is_step_key(value) -> bool:
+    return isinstance(value, str) and re.fullmatch(STEP_KEY_REGEX, value) is not None
+
+
 class ExecutionStep(models.Model):
     """One action of an execution as it ran."""
 
@@ -163,7 +175,7 @@ class ExecutionStep(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
     # Indexed by the unique (execution, key) and (execution, position).
     execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="steps", db_index=False)
-    key = models.CharField(max_length=100)
+    key = models.CharField(max_length=STEP_KEY_MAX_LENGTH)
     name = models.CharField(max_length=255, blank=True, default="")
     type = models.CharField(max_length=100, blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)

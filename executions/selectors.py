@@ -40,6 +40,11 @@ def with_link_state(queryset: QuerySet[Execution]) -> QuerySet[Execution]:
     return queryset.annotate(rule_is_enabled=F("rule__is_enabled"), next_attempt_ref=F("next_attempt__id"))
 
 
+def rule_list(*, tenant_id: UUID) -> QuerySet[AutomationRule]:
+    """Rules newest first."""
+    return rule_queryset(tenant_id=tenant_id).order_by("-created_at", "-id")
+
+
 def execution_list(*, tenant_id: UUID) -> QuerySet[Execution]:
     """Executions newest first."""
     return execution_queryset(tenant_id=tenant_id).order_by("-created_at", "-id")

@@ -16,6 +16,24 @@ def api_root(request=None) -> str:
     return f"{request.scheme}://{request.get_host()}{API_PATH}"
 
 
+def execution_url(root: str, execution_id) -> str:
+    return f"{root}/executions/{execution_id}"
+
+
+def step_url(root: str, execution_id, key: str) -> str:
+    return f"{execution_url(root, execution_id)}/steps/{key}"
+
+
+def logs_url(root: str, execution_id, *, after: int | None = None) -> str:
+    """An execution's log lines; with `after`, those past that sequence number."""
+    url = f"{execution_url(root, execution_id)}/logs"
+    return url if after is None else f"{url}?after={after}"
+
+
+def rule_url(root: str, rule_id) -> str:
+    return f"{root}/rules/{rule_id}"
+
+
 def _get(href: str) -> dict:
     return {"href": href, "method": "GET"}
 
@@ -27,13 +45,13 @@ def _post(href: str) -> dict:
 def execution_links(execution, root: str) -> dict:
     """Links of an execution from its documents.LinkState (or any object with the same
     attributes: its id, rule id, status, the rule's state, and the ids of its attempts)."""
-    this = f"{root}/executions/{execution.pk}"
+    this = execution_url(root, execution.pk)
     next_attempt = execution.next_attempt_ref
     links = {
         "self": _get(this),
-        "rule": _get(f"{root}/rules/{execution.rule_id}"),
+        "rule": _get(rule_url(root, execution.rule_id)),
         "steps": _get(f"{this}/steps"),
-        "logs": _get(f"{this}/logs"),
+        "logs": _get(logs_url(root, execution.pk)),
         "events": _get(f"{this}/events"),
     }
     if execution_can_retry(execution, rule_is_enabled=execution.rule_is_enabled,
@@ -42,14 +60,14 @@ def execution_links(execution, root: str) -> dict:
     if execution_can_cancel(execution):
         links["cancel"] = _post(f"{this}/cancel")
     if execution.retry_of_id is not None:
-        links["previous_attempt"] = _get(f"{root}/executions/{execution.retry_of_id}")
+        links["previous_attempt"] = _get(execution_url(root, execution.retry_of_id))
     if next_attempt is not None:
-        links["next_attempt"] = _get(f"{root}/executions/{next_attempt}")
+        links["next_attempt"] = _get(execution_url(root, next_attempt))
     return links
 
 
 def rule_links(rule: AutomationRule, root: str) -> dict:
-    this = f"{root}/rules/{rule.pk}"
+    this = rule_url(root, rule.pk)
     return {"self": _get(this), "executions": _get(f"{this}/executions")}
 
 

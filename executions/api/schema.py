@@ -1,13 +1,16 @@
-"""OpenAPI pieces shared by the views: envelopes, problem responses, common parameters."""
+"""The OpenAPI of the views: each operation's id, summary, body and answers (its parameters come
+from what the viewset declares; see config/schema.py), the envelopes and the problem answers."""
 
-import django_filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import serializers
 
-from config.fields import MAX_INT
 from executions.api import serializers as bodies
-from executions.api.filters import BooleanFilter, UuidFilter
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -87,31 +90,6 @@ def paged(serializer_class):
     return page
 
 
-FILTER_TYPES = (
-    (django_filters.IsoDateTimeFilter, OpenApiTypes.DATETIME),
-    (django_filters.NumberFilter, OpenApiTypes.INT),
-    (UuidFilter, OpenApiTypes.UUID),
-    (BooleanFilter, OpenApiTypes.BOOL),
-)
-
-
-def filter_parameters(filterset_class) -> list[OpenApiParameter]:
-    """The query parameters of a StrictFilterSet, for the schema."""
-    parameters = []
-    for name, field in filterset_class.base_filters.items():
-        if field is None:
-            continue
-        choices = [value for value, _ in getattr(field, "extra", {}).get("choices", [])] or None
-        many = name in filterset_class.multi_value
-        description = "Repeatable or comma-separated." if many else ""
-        kind = next((kind for cls, kind in FILTER_TYPES if isinstance(field, cls)), OpenApiTypes.STR)
-        if kind == OpenApiTypes.INT:
-            kind = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
-        # A repeatable filter is an array, so that generated clients can send several values.
-        parameters.append(OpenApiParameter(name, kind, enum=choices, many=many or None, description=description))
-    return parameters
-
-
 ERROR_WHEN = {
     400: "Malformed id, header, query parameter or body (see `errors`).",
     401: "Key missing, unknown, revoked, expired, over its usage limit, or its user inactive.",
@@ -136,26 +114,85 @@ def errors(*codes: int) -> dict:
     }
 
 
-PAGE_SIZE = OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 200},
-                             description="1 to 200; default 50.")
-PAGE_SIZE_LOGS = OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 1000},
-                                  description="1 to 1000; default 200.")
-CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, description="From pagination.next or .previous.")
-EXPAND = OpenApiParameter("expand", OpenApiTypes.STR, enum=["rule"], description="Embed the rule.")
-# Every GET answer carries an ETag (a strong validator of its body); If-None-Match naming it is 304.
-CACHING = [
-    OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                     description="An ETag of an earlier answer: 304 with no body while the body is the same."),
-    OpenApiParameter("ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
-                     description="A strong validator of the body."),
-]
 NOT_MODIFIED = OpenApiResponse(description="The body is the one If-None-Match names; no body.")
-FIELDS = OpenApiParameter(
-    "fields", {"type": "string", "minLength": 1}, explode=False,
-    description="Comma-separated top-level fields to answer (plus `_links`); an unknown name is 400. Such "
-                "an answer holds only those fields of the documented body.",
-)
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255}, OpenApiParameter.HEADER,
-    description="The same as idempotency_key in the body; both given and different is 400.",
-)
+
+
+def _operation(operation_id: str, summary: str, responses: dict, **kwargs):
+    return extend_schema(operation_id=operation_id, summary=summary, responses=responses, **kwargs)
+
+
+def _read(operation_id: str, summary: str, body, *codes: int, **kwargs):
+    """A GET: 200 with `body`, 304, and the problems of `codes` besides 400, 401, 403 and 429."""
+    return _operation(operation_id, summary, {200: body, **read_errors(400, 401, 403, *codes, 429)}, **kwargs)
+
+
+EXECUTION = enveloped(bodies.ExecutionOutputSerializer)
+
+API_ROOT = {"retrieve": _read("get_api_root", "The API's root", enveloped(bodies.ApiRootOutputSerializer),
+                              tags=["root"])}
+
+EXECUTIONS = {
+    "list": _read("list_executions", "List executions", paged(bodies.ExecutionItemOutputSerializer)),
+    "retrieve": _read("get_execution", "One execution", EXECUTION, 404),
+    "create": _operation(
+        "start_execution", "Start an execution", request=bodies.ExecutionStartInputSerializer,
+        responses={201: EXECUTION,
+                   200: OpenApiResponse(EXECUTION, description="A repeat of an idempotent start: the execution "
+                                                               "as it is now."),
+                   **errors(400, 401, 403, 409, 413, 429)},
+    ),
+    "partial_update": _operation(
+        "update_execution", "Report progress", request=bodies.ExecutionReportInputSerializer,
+        responses={200: EXECUTION, **errors(400, 401, 403, 404, 409, 413, 429)},
+    ),
+    "retry": _operation(
+        "retry_execution", "Retry a failed, timed-out or cancelled execution", request=None,
+        parameters=[OpenApiParameter("Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255},
+                                     OpenApiParameter.HEADER,
+                                     description="Repeating a retry with the same key answers 200 with "
+                                                 "the attempt it made.")],
+        responses={201: EXECUTION,
+                   200: OpenApiResponse(EXECUTION, description="A repeat with the same Idempotency-Key."),
+                   **errors(400, 401, 403, 404, 409, 429)},
+    ),
+    "cancel": _operation(
+        "cancel_execution", "Cancel a pending, running or waiting execution", request=bodies.CancelInputSerializer,
+        responses={200: EXECUTION, **errors(400, 401, 403, 404, 409, 429)},
+    ),
+    "events": _read("list_execution_events", "The execution's history, oldest first",
+                    enveloped(bodies.EventOutputSerializer, many=True), 404),
+}
+
+RULE_EXECUTIONS = {
+    "list": _read("list_rule_executions", "A rule's executions", paged(bodies.ExecutionItemOutputSerializer), 404),
+    "retrieve": _read("get_rule_execution", "One execution of a rule", EXECUTION, 404),
+}
+
+STEP = enveloped(bodies.StepOutputSerializer)
+STEPS = {
+    "list": _read("list_steps", "The steps in order", enveloped(bodies.StepOutputSerializer, many=True), 404),
+    "create": _operation("add_step", "Add a step", request=bodies.StepCreateInputSerializer,
+                         responses={201: STEP, **errors(400, 401, 403, 404, 409, 413, 429)}),
+    "retrieve": _read("get_step", "One step", STEP, 404),
+    "partial_update": _operation("update_step", "Update a step", request=bodies.StepUpdateInputSerializer,
+                                 responses={200: STEP, **errors(400, 401, 403, 404, 409, 413, 429)}),
+}
+
+LOGS = {
+    "list": _read("list_logs", "Log lines by sequence", paged(bodies.LogOutputSerializer), 404),
+    "create": _operation("append_logs", "Append a batch of log lines", request=bodies.LogsAppendInputSerializer,
+                         responses={201: enveloped(bodies.LogsAppendedOutputSerializer),
+                                    **errors(400, 401, 403, 404, 413, 429)}),
+}
+
+RULE = enveloped(bodies.RuleOutputSerializer)
+RULES = {
+    "list": _read("list_rules", "List rules", paged(bodies.RuleOutputSerializer)),
+    "create": _operation("create_rule", "Make a rule", request=bodies.RuleInputSerializer,
+                         responses={201: RULE, **errors(400, 401, 403, 413, 429)}),
+    "retrieve": _read("get_rule", "One rule", RULE, 404),
+    "partial_update": _operation("update_rule", "Change a rule", request=bodies.RuleInputSerializer,
+                                 responses={200: RULE, **errors(400, 401, 403, 404, 413, 429)}),
+    "destroy": _operation("delete_rule", "Delete a rule that has no executions",
+                          responses={204: None, **errors(400, 401, 403, 404, 409, 429)}),
+}
