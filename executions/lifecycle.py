@@ -1,11 +1,18 @@
-"""The lifecycle of executions and steps: which moves are allowed, what each records, and when an
-unfinished execution has outrun its rule's timeout."""
+"""The lifecycle of executions and steps: the status sets, which moves are allowed, what each
+records, and when an unfinished execution has outrun its rule's timeout. The one place that knows
+them: the model's indexes, the services, the links, the admin and the commands ask here."""
 
 from datetime import datetime, timedelta
 
 from executions.models import Execution, ExecutionEvent, ExecutionStep
 
 S = Execution.Status
+FINAL = frozenset({S.COMPLETED, S.FAILED, S.CANCELLED, S.TIMEOUT, S.SKIPPED})
+UNFINISHED = frozenset(S) - FINAL
+RETRYABLE = frozenset({S.FAILED, S.TIMEOUT, S.CANCELLED})
+CANCELLABLE = frozenset({S.PENDING, S.RUNNING, S.WAITING})
+# Ended badly: what an operator looks at (the admin's colours, show_execution's).
+FAILED = frozenset({S.FAILED, S.TIMEOUT})
 EXECUTION_MOVES: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.RUNNING, S.CANCELLED, S.SKIPPED, S.TIMEOUT}),
     S.RUNNING: frozenset({S.WAITING, S.COMPLETED, S.FAILED, S.TIMEOUT, S.CANCELLED}),
@@ -27,6 +34,7 @@ EVENT_OF_STATUS: dict[str, str] = {
 }
 
 T = ExecutionStep.Status
+STEP_FINISHED = frozenset({T.COMPLETED, T.FAILED, T.SKIPPED, T.CANCELLED})
 STEP_MOVES: dict[str, frozenset[str]] = {
     T.PENDING: frozenset({T.RUNNING, T.SKIPPED, T.CANCELLED}),
     T.RUNNING: frozenset({T.COMPLETED, T.FAILED, T.CANCELLED}),
@@ -42,12 +50,16 @@ def step_can_move(current: str, target: str) -> bool:
     return target in STEP_MOVES.get(current, frozenset())
 
 
+def is_final(status: str) -> bool:
+    return status in FINAL
+
+
 def execution_can_retry(execution: Execution, *, rule_is_enabled: bool, has_next_attempt: bool) -> bool:
-    return execution.status in Execution.RETRYABLE and rule_is_enabled and not has_next_attempt
+    return execution.status in RETRYABLE and rule_is_enabled and not has_next_attempt
 
 
 def execution_can_cancel(execution: Execution) -> bool:
-    return execution.status in Execution.CANCELLABLE
+    return execution.status in CANCELLABLE
 
 
 def execution_is_overdue(*, status: str, created_at: datetime, started_at: datetime | None,

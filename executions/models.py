@@ -38,23 +38,24 @@ class AutomationRule(models.Model):
         return self.name
 
 
+class ExecutionStatus(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    # Paused by its engine until something outside happens (an approval, a timer, a callback).
+    WAITING = "waiting"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    TIMEOUT = "timeout"
+    SKIPPED = "skipped"
+
+
 class Execution(models.Model):
     """One run of a rule: its trigger payload, status, timing, counters, error, steps and logs."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        # Paused by its engine until something outside happens (an approval, a timer, a callback).
-        WAITING = "waiting"
-        COMPLETED = "completed"
-        FAILED = "failed"
-        CANCELLED = "cancelled"
-        TIMEOUT = "timeout"
-        SKIPPED = "skipped"
+    Status = ExecutionStatus
 
-    FINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.TIMEOUT, Status.SKIPPED})
-    RETRYABLE = frozenset({Status.FAILED, Status.TIMEOUT, Status.CANCELLED})
-    CANCELLABLE = frozenset({Status.PENDING, Status.RUNNING, Status.WAITING})
+    # Which statuses are final, retryable or cancellable, and the moves between them: lifecycle.py.
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     # No index of its own: every index of the table starts with the tenant.
@@ -109,23 +110,23 @@ class Execution(models.Model):
                          name="exec_tenant_rule"),
             # GET /executions?external_ref=
             models.Index(fields=("tenant", "external_ref"), name="exec_tenant_extref"),
-            # expire_executions: the pending and running ones, which time out by their age.
+            # expire_executions: the pending and running ones, which time out by their age
+            # (lifecycle.AGEING; a test holds the two equal).
             models.Index(fields=("status", "created_at"), name="exec_status_created",
-                         condition=Q(status__in=("pending", "running"))),
+                         condition=Q(status__in=(ExecutionStatus.PENDING, ExecutionStatus.RUNNING))),
             # expire_executions: the waiting ones, which time out by waiting_until (never by their age,
             # and never without a waiting_until). Made CONCURRENTLY by migration 0004.
             models.Index(fields=("waiting_until",), name="exec_waiting_until",
-                         condition=Q(status="waiting", waiting_until__isnull=False)),
+                         condition=Q(status=ExecutionStatus.WAITING, waiting_until__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "running", "waiting", "completed", "failed", "cancelled",
-                                        "timeout", "skipped"]),
+                condition=Q(status__in=ExecutionStatus.values),
                 name="%(app_label)s_%(class)s_status_valid",
                 violation_error_message="Unknown execution status.",
             ),
             models.CheckConstraint(
-                condition=Q(waiting_until__isnull=True) | Q(status="waiting"),
+                condition=Q(waiting_until__isnull=True) | Q(status=ExecutionStatus.WAITING),
                 name="%(app_label)s_%(class)s_waiting_until_only_while_waiting",
                 violation_error_message="Only a waiting execution has a waiting_until.",
             ),
@@ -146,7 +147,9 @@ class Execution(models.Model):
 
     @property
     def is_final(self) -> bool:
-        return self.status in self.FINAL
+        from executions.lifecycle import is_final  # lifecycle.py imports this module
+
+        return is_final(self.status)
 
 
 # A step key, as engines name their steps: one definition for the API's bodies, its paths and
@@ -159,18 +162,19 @@ def is_step_key(value) -> bool:
     return isinstance(value, str) and re.fullmatch(STEP_KEY_REGEX, value) is not None
 
 
+class StepStatus(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
 class ExecutionStep(models.Model):
     """One action of an execution as it ran."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        COMPLETED = "completed"
-        FAILED = "failed"
-        SKIPPED = "skipped"
-        CANCELLED = "cancelled"
-
-    FINISHED = frozenset({Status.COMPLETED, Status.FAILED, Status.SKIPPED, Status.CANCELLED})
+    Status = StepStatus
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
     # Indexed by the unique (execution, key) and (execution, position).
@@ -200,7 +204,7 @@ class ExecutionStep(models.Model):
                 fields=("execution", "position"), name="%(app_label)s_%(class)s_unique_position",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "running", "completed", "failed", "skipped", "cancelled"]),
+                condition=Q(status__in=StepStatus.values),
                 name="%(app_label)s_%(class)s_status_valid",
             ),
         ]

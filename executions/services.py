@@ -23,7 +23,11 @@ from executions.exceptions import (
 )
 from executions.lifecycle import (
     AGEING,
+    CANCELLABLE,
     EVENT_OF_STATUS,
+    FINAL,
+    RETRYABLE,
+    STEP_FINISHED,
     STEP_RAN,
     execution_can_move,
     execution_is_overdue,
@@ -57,7 +61,7 @@ def rule_update(*, tenant_id: UUID, rule_id: UUID, changes: dict) -> AutomationR
         rule.version += 1
     for field, value in changes.items():
         setattr(rule, field, value)
-    rule.save()
+    rule.save(update_fields=sorted({*changes, "version", "updated_at"}))
     return rule
 
 
@@ -116,7 +120,7 @@ def _move(execution: Execution, target: str, *, actor: str, now: datetime, reaso
         execution.waiting_until = None  # it says when a wait ends: nothing outside waiting
     if target == S.RUNNING and execution.started_at is None:
         execution.started_at = now
-    if target in Execution.FINAL:
+    if target in FINAL:
         execution.completed_at = now
         if execution.started_at is not None:
             execution.duration_ms = max(0, int((now - execution.started_at) / timedelta(milliseconds=1)))
@@ -124,11 +128,11 @@ def _move(execution: Execution, target: str, *, actor: str, now: datetime, reaso
 
 
 def _refuse_move(execution: Execution, target: str) -> None:
-    if execution.status in Execution.FINAL:
+    if execution.status in FINAL:
         requested = f" (requested: {target})" if target != execution.status else ""
         raise IllegalTransition(
             f"The execution is {execution.status}, a final status, and can no longer change{requested}"
-            + ("; retry it instead." if execution.status in Execution.RETRYABLE else ".")
+            + ("; retry it instead." if execution.status in RETRYABLE else ".")
         )
     if not execution_can_move(execution.status, target):
         raise IllegalTransition(f"An execution cannot move from {execution.status} to {target}.")
@@ -188,7 +192,7 @@ def execution_report(*, tenant_id: UUID, execution_id: UUID, actor: str, changes
     and output. Fields not sent keep their value, except what a move clears (see `_move`)."""
     execution = _locked(tenant_id=tenant_id, execution_id=execution_id)
     target = changes.get("status", execution.status)
-    if execution.status in Execution.FINAL or target != execution.status:
+    if execution.status in FINAL or target != execution.status:
         _refuse_move(execution, target)
 
     errors: dict[str, list[str]] = {}
@@ -232,7 +236,7 @@ def execution_retry(*, tenant_id: UUID, execution_id: UUID, actor: str,
                 return existing, False
             raise Conflict(f"The execution was already retried; its next attempt is {existing.pk}. "
                            "Retry that attempt instead.")
-        if original.status not in Execution.RETRYABLE:
+        if original.status not in RETRYABLE:
             raise IllegalTransition(
                 f"Only a failed, timed-out or cancelled execution can be retried; this one is {original.status}."
             )
@@ -255,7 +259,7 @@ def execution_retry(*, tenant_id: UUID, execution_id: UUID, actor: str,
 def execution_cancel(*, tenant_id: UUID, execution_id: UUID, actor: str, reason: str | None = None) -> Execution:
     """Cancels a pending, running or waiting execution; the reason becomes its status_reason."""
     execution = _locked(tenant_id=tenant_id, execution_id=execution_id)
-    if execution.status not in Execution.CANCELLABLE:
+    if execution.status not in CANCELLABLE:
         raise IllegalTransition(f"Only a pending, running or waiting execution can be cancelled; this one is "
                                 f"{execution.status}.")
     _move(execution, S.CANCELLED, actor=actor, now=timezone.now(), reason=reason, data={"reason": reason})
@@ -305,7 +309,7 @@ def _stamp_step(step: ExecutionStep, *, now: datetime, given: set[str]) -> None:
     client reports with its end only keeps no start: `now` would be a start after its end."""
     if step.status in STEP_RAN and step.started_at is None and not {"started_at", "completed_at"} & given:
         step.started_at = now
-    if step.status in ExecutionStep.FINISHED and step.completed_at is None and "completed_at" not in given:
+    if step.status in STEP_FINISHED and step.completed_at is None and "completed_at" not in given:
         step.completed_at = now
 
 
@@ -315,7 +319,7 @@ def _check_step_times(step: ExecutionStep) -> None:
 
 
 def _refuse_final(execution: Execution) -> None:
-    if execution.status in Execution.FINAL:
+    if execution.status in FINAL:
         raise Conflict(f"The execution is {execution.status}, a final status; its steps can no longer change.")
 
 

@@ -23,6 +23,7 @@ from django.db.models import QuerySet, TextField
 from django.db.models.expressions import RawSQL
 
 from config.renderers import JsonRenderer
+from executions import lifecycle
 from executions.models import AutomationRule, Execution, ExecutionEvent, ExecutionLog, ExecutionStep
 
 TEXT, INT, UUID_, TIME, BOOL, JSON = "text", "int", "uuid", "time", "bool", "json"
@@ -244,7 +245,7 @@ def _steps(d: Dialect, alias: str) -> str:
 def _previous_step(d: Dialect, alias: str) -> str:
     """The finished step with the latest completed_at (ties: the higher position)."""
     return d.one(d.build(STEP_FIELDS, "s"),
-                 f"{_steps_of(alias)} AND s.status IN ({_literals(ExecutionStep.FINISHED)}) "
+                 f"{_steps_of(alias)} AND s.status IN ({_literals(lifecycle.STEP_FINISHED)}) "
                  f"AND s.completed_at IS NOT NULL ORDER BY s.completed_at DESC, s.position DESC")
 
 
@@ -252,7 +253,7 @@ def _next_step(d: Dialect, alias: str) -> str:
     """The lowest-position pending step; none once the execution is final."""
     return d.one(d.build(STEP_FIELDS, "s"),
                  f"{_steps_of(alias)} AND s.status = 'pending' "
-                 f"AND {alias}.status NOT IN ({_literals(Execution.FINAL)}) ORDER BY s.position")
+                 f"AND {alias}.status NOT IN ({_literals(lifecycle.FINAL)}) ORDER BY s.position")
 
 
 def _log_limit() -> int:

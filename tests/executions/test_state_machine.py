@@ -26,7 +26,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from executions.models import ExecutionEvent
+from executions import lifecycle
+from executions.models import Execution, ExecutionEvent
 from tests.factories import ApiClient, make_key, make_rule, make_tenant
 
 STATUSES = ("pending", "running", "waiting", "completed", "failed", "cancelled", "timeout", "skipped")
@@ -258,3 +259,19 @@ def test_random_sequences_of_patch_retry_and_cancel_keep_the_lifecycle(db):
         settings=settings(max_examples=25, stateful_step_count=15, deadline=None,
                           derandomize=os.environ.get("CI") == "true"),
     )
+
+
+def test_the_expiry_index_covers_exactly_the_statuses_that_time_out_by_age():
+    # models.py cannot import lifecycle.py (it imports the models), so the index spells the set.
+    index = next(index for index in Execution._meta.indexes if index.name == "exec_status_created")
+    (lookup, statuses), = index.condition.children
+    assert lookup == "status__in" and set(statuses) == lifecycle.AGEING
+
+
+def test_every_status_is_final_or_unfinished_and_the_sets_agree_with_the_moves():
+    assert lifecycle.FINAL | lifecycle.UNFINISHED == set(lifecycle.S)
+    assert set(lifecycle.EXECUTION_MOVES) == lifecycle.UNFINISHED
+    assert lifecycle.RETRYABLE <= lifecycle.FINAL
+    assert lifecycle.CANCELLABLE == {status for status, moves in lifecycle.EXECUTION_MOVES.items()
+                                     if lifecycle.S.CANCELLED in moves}
+    assert set(lifecycle.STEP_MOVES) | lifecycle.STEP_FINISHED == set(lifecycle.T)
