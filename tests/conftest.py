@@ -58,3 +58,18 @@ def anonymous_client():
 @pytest.fixture
 def rule(tenant):
     return factories.make_rule(tenant=tenant)
+
+
+@pytest.fixture
+def execution(tenant, rule):
+    """A running execution of `rule`, with no steps or log lines yet."""
+    return factories.make_execution(tenant=tenant, rule=rule, status="running")
+
+
+@pytest.fixture
+def filled_execution(tenant, rule):
+    """A running execution of `rule` with 2 steps and 3 log lines."""
+    execution = factories.make_execution(tenant=tenant, rule=rule, status="running")
+    factories.add_steps(execution, 2)
+    factories.add_logs(execution, 3)
+    return execution

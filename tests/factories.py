@@ -100,3 +100,27 @@ def assert_problem(response, status: int) -> dict:
     assert body["request_id"] == response["X-Request-ID"]
     assert body["type"].startswith("urn:problem-type:execution-tracking:")
     return body
+
+
+# Reading over the API, as a client does; each asserts the 2xx it expects.
+
+
+def start(api, rule, **fields) -> dict:
+    """POSTs an execution of `rule` and returns its body."""
+    body = {"automation_rule_id": str(rule.pk), "trigger_data": {"order_id": 1}, **fields}
+    response = api.post("executions", body)
+    assert response.status_code == 201, response.content
+    return response.json()["data"]
+
+
+def detail(api, execution_id, **query) -> dict:
+    """GET of one execution (with `query`, such as expand="rule")."""
+    response = api.get(f"executions/{execution_id}", query)
+    assert response.status_code == 200, response.content[:300]
+    return response.json()["data"]
+
+
+def events(api, execution_id) -> list[dict]:
+    response = api.get(f"executions/{execution_id}/events")
+    assert response.status_code == 200, response.content
+    return response.json()["data"]

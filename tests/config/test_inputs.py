@@ -11,11 +11,6 @@ from tests.factories import assert_problem
 MISSING = uuid.UUID(int=7)
 
 
-@pytest.fixture
-def execution(tenant, rule):
-    return factories.make_execution(tenant=tenant, rule=rule)
-
-
 @pytest.mark.parametrize("path", ["executions/{e}?expand=rule&expand=rule", "executions?triggered_by=a&triggered_by=b",
                                   "rules?trigger=a&trigger=b", "executions?status=running&page_size=1&page_size=2",
                                   "executions/{e}/logs?after=1&after=2"])

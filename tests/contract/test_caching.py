@@ -2,17 +2,16 @@
 
 import pytest
 
-from tests.factories import add_logs, add_steps, assert_problem, make_execution
-
-pytestmark = pytest.mark.django_db
+from tests.factories import assert_problem, make_execution
 
 
 @pytest.fixture
-def execution(tenant, rule):
-    execution = make_execution(tenant=tenant, rule=rule, status="running")
-    add_steps(execution, 2)
-    add_logs(execution, 3)
-    return execution
+def execution(filled_execution):
+    """Here every execution read has steps and log lines."""
+    return filled_execution
+
+
+pytestmark = pytest.mark.django_db
 
 
 def _reads(execution) -> list[str]:

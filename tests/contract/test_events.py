@@ -6,23 +6,9 @@ from datetime import datetime
 import pytest
 
 from config.uuids import parse_uuid
-from tests.factories import ApiClient, assert_problem, make_execution
+from tests.factories import ApiClient, assert_problem, events, make_execution, start
 
 EVENT_FIELDS = {"id", "type", "created_at", "previous_status", "status", "actor", "data"}
-
-
-def start(api, rule, **fields) -> dict:
-    body = {"automation_rule_id": str(rule.pk), "trigger_data": {"order_id": 1}}
-    body.update(fields)
-    response = api.post("executions", body)
-    assert response.status_code == 201, response.content
-    return response.json()["data"]
-
-
-def events(api, execution_id) -> list[dict]:
-    response = api.get(f"executions/{execution_id}/events")
-    assert response.status_code == 200, response.content
-    return response.json()["data"]
 
 
 def moves(history: list[dict]) -> list[tuple]:

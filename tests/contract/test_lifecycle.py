@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from executions import services
 from executions.models import Execution
-from tests.factories import ApiClient, assert_problem, make_execution, make_key, make_rule
+from tests.factories import ApiClient, assert_problem, detail, events, make_execution, make_key, make_rule
 
 STATUSES = ("pending", "running", "waiting", "completed", "failed", "cancelled", "timeout", "skipped")
 FINAL = ("completed", "failed", "cancelled", "timeout", "skipped")
@@ -47,18 +47,6 @@ def parse_time(value: str | None) -> datetime | None:
 
 def whole_ms(delta: timedelta) -> int:
     return delta // timedelta(milliseconds=1)
-
-
-def detail(api, execution_id) -> dict:
-    response = api.get(f"executions/{execution_id}")
-    assert response.status_code == 200, response.content
-    return response.json()["data"]
-
-
-def events(api, execution_id) -> list[dict]:
-    response = api.get(f"executions/{execution_id}/events")
-    assert response.status_code == 200, response.content
-    return response.json()["data"]
 
 
 def assert_duration_consistent(body: dict) -> None:

@@ -15,11 +15,6 @@ LINE_FIELDS = {"sequence", "timestamp", "level", "message", "action_index", "ste
 
 
 @pytest.fixture
-def execution(tenant, rule):
-    return make_execution(tenant=tenant, rule=rule, status="running")
-
-
-@pytest.fixture
 def append(api, execution):
     """POSTs `entries` to `execution` (or `to`) and returns the response."""
 

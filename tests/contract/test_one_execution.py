@@ -11,7 +11,17 @@ from django.utils import timezone
 
 from executions import services
 from executions.models import Execution
-from tests.factories import API, ApiClient, add_logs, add_steps, assert_problem, make_execution, make_key, make_rule
+from tests.factories import (
+    API,
+    ApiClient,
+    add_logs,
+    add_steps,
+    assert_problem,
+    detail,
+    make_execution,
+    make_key,
+    make_rule,
+)
 
 ROOT = f"http://testserver{API}"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -28,12 +38,6 @@ EXECUTION_FIELDS = {
 STEP_FIELDS = {"key", "name", "type", "status", "position", "started_at", "completed_at", "output", "error"}
 LOG_FIELDS = {"sequence", "timestamp", "level", "message", "action_index", "step_key", "event_type", "metadata"}
 BASE_LINKS = {"self", "rule", "steps", "logs", "events"}
-
-
-def detail(client, execution_id, **query) -> dict:
-    response = client.get(f"executions/{execution_id}", query)
-    assert response.status_code == 200, response.content[:300]
-    return response.json()["data"]
 
 
 def parse_time(value: str) -> datetime:

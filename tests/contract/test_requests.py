@@ -18,16 +18,14 @@ from rbac.models import ApiKey, Role, RoleAssignment
 from rbac.services import role_assign, role_create
 from tests.factories import API, ApiClient, add_logs, add_steps, assert_problem, make_execution, make_key
 
-Z_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
-UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-
 
 @pytest.fixture
-def execution(tenant, rule):
-    execution = make_execution(tenant=tenant, rule=rule, status="running")
-    add_steps(execution, 2)
-    add_logs(execution, 2)
-    return execution
+def execution(filled_execution):
+    """Here every execution read has steps and log lines."""
+    return filled_execution
+
+Z_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
 def detail_path(execution_id) -> str:

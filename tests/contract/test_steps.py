@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from executions.models import ExecutionStep
-from tests.factories import API, add_steps, assert_problem, make_execution
+from tests.factories import API, add_steps, assert_problem, detail, make_execution
 
 ROOT = f"http://testserver{API}"
 STEP_STATUSES = ("pending", "running", "completed", "failed", "skipped", "cancelled")
@@ -21,11 +21,6 @@ ALLOWED_MOVES = {
 
 def parse(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
-
-
-@pytest.fixture
-def execution(tenant, rule):
-    return make_execution(tenant=tenant, rule=rule, status="running")
 
 
 @pytest.fixture
@@ -42,10 +37,6 @@ def step_of(api, execution, key: str) -> dict:
     response = api.get(f"executions/{execution.pk}/steps/{key}")
     assert response.status_code == 200, response.content
     return response.json()["data"]
-
-
-def detail(api, execution) -> dict:
-    return api.get(f"executions/{execution.pk}").json()["data"]
 
 
 # Adding and reading
@@ -70,7 +61,7 @@ def test_steps_take_positions_in_order_of_creation(api, execution, steps):
     listed = api.get(f"executions/{execution.pk}/steps").json()["data"]
 
     assert [(s["key"], s["position"]) for s in listed] == [("c", 0), ("a", 1), ("b", 2)]
-    assert [s["key"] for s in detail(api, execution)["steps"]] == ["c", "a", "b"]
+    assert [s["key"] for s in detail(api, execution.pk)["steps"]] == ["c", "a", "b"]
 
 
 @pytest.mark.parametrize("key", ["a", "A-z_0.9:x", "x" * 100, "step:1.retry-2", "0"])
@@ -304,7 +295,7 @@ def test_previous_step_is_the_latest_finished_and_next_step_the_first_pending(ap
     steps("d")
     steps("e")
 
-    body = detail(api, execution)
+    body = detail(api, execution.pk)
 
     assert body["previous_step"] == step_of(api, execution, "a")  # the latest end, not the highest position
     assert body["next_step"] == step_of(api, execution, "d")
@@ -316,23 +307,23 @@ def test_previous_step_ties_go_to_the_higher_position(api, execution, steps):
                          completed_at=None if status == "pending" else "2024-05-01T12:00:00Z")
         assert response.status_code == 201, response.content
 
-    assert detail(api, execution)["previous_step"]["key"] == "c"
+    assert detail(api, execution.pk)["previous_step"]["key"] == "c"
 
 
 def test_previous_and_next_step_follow_the_steps_as_they_move(api, execution, steps):
-    body = detail(api, execution)
+    body = detail(api, execution.pk)
     assert (body["previous_step"], body["next_step"]) == (None, None)
 
     steps("a")
     steps("b")
-    assert (detail(api, execution)["previous_step"], detail(api, execution)["next_step"]["key"]) == (None, "a")
+    assert (detail(api, execution.pk)["previous_step"], detail(api, execution.pk)["next_step"]["key"]) == (None, "a")
 
     _move(api, execution, "a", "running")
-    assert detail(api, execution)["next_step"]["key"] == "b"
+    assert detail(api, execution.pk)["next_step"]["key"] == "b"
 
     _move(api, execution, "a", "completed")
     _move(api, execution, "b", "cancelled")
-    body = detail(api, execution)
+    body = detail(api, execution.pk)
     assert body["previous_step"]["key"] == "b"
     assert body["previous_step"] == step_of(api, execution, "b")  # a full step object
     assert body["next_step"] is None
@@ -341,11 +332,11 @@ def test_previous_and_next_step_follow_the_steps_as_they_move(api, execution, st
 def test_next_step_is_null_once_the_execution_is_final(api, execution, steps):
     steps("a", status="completed")
     steps("b")
-    assert detail(api, execution)["next_step"]["key"] == "b"
+    assert detail(api, execution.pk)["next_step"]["key"] == "b"
 
     api.patch(f"executions/{execution.pk}", {"status": "failed"})
 
-    body = detail(api, execution)
+    body = detail(api, execution.pk)
     assert body["next_step"] is None
     assert body["previous_step"]["key"] == "a"
 
@@ -361,7 +352,7 @@ def test_steps_never_change_the_executions_counters(api, execution, steps):
     steps("c", status="running")
     _move(api, execution, "c", "completed")
 
-    body = detail(api, execution)
+    body = detail(api, execution.pk)
     assert (body["actions_total"], body["actions_successful"], body["actions_failed"]) == (5, 1, 0)
     assert body["status"] == "running"
 
@@ -388,7 +379,7 @@ def test_the_steps_are_one_array_without_pagination(api, execution):
     assert response.status_code == 200
     assert set(response.json()) == {"data"}
     assert [s["position"] for s in response.json()["data"]] == list(range(120))
-    assert response.json()["data"] == detail(api, execution)["steps"]
+    assert response.json()["data"] == detail(api, execution.pk)["steps"]
 
 
 def test_the_steps_of_an_execution_without_any_are_an_empty_array(api, execution):
