@@ -22,8 +22,9 @@ from executions.models import AutomationRule, Execution
 from rbac.keys import key_split, secret_matches
 from rbac.models import ApiKey, Role
 from rbac.services import api_key_create
+from tenants.exceptions import Conflict as TenantConflict
 from tenants.models import Tenant
-from tenants.services import TenantError, tenant_create
+from tenants.services import tenant_create
 
 DEMO_SLUG = "demo"
 DEMO_USERNAME = "demo"
@@ -58,7 +59,7 @@ class Command(BaseCommand):
                 # for a finished demo.
                 with transaction.atomic():
                     credentials = demo_seed(saved)
-            except TenantError:  # another seed_demo made the tenant meanwhile
+            except TenantConflict:  # another seed_demo made the tenant meanwhile
                 tenant = Tenant.objects.get(slug=DEMO_SLUG)
             else:
                 if settings.DEBUG:

@@ -1,8 +1,9 @@
 from django.core.management.base import CommandError
 
 from config.commands import Command as BaseCommand
+from tenants.exceptions import TenantError
 from tenants.models import Tenant
-from tenants.services import TenantError, tenant_create
+from tenants.services import tenant_create
 
 
 class Command(BaseCommand):
@@ -22,5 +23,5 @@ class Command(BaseCommand):
         try:
             tenant = tenant_create(name=name, slug=slug)
         except TenantError as error:
-            raise CommandError(str(error)) from None
+            raise CommandError(error.detail) from None
         self.emit(options, {"id": str(tenant.pk), "slug": tenant.slug}, str(tenant.pk))
