@@ -4,6 +4,8 @@ every admin of tenant-owned rows is in rbac/admin_scope.py).
 Tenants are registered here rather than in tenants/admin.py: who sees a tenant is decided by role
 assignments, and tenants must not depend on rbac."""
 
+from collections import Counter
+
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
 from django.template.response import TemplateResponse
@@ -11,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 
 from rbac.admin_scope import TenantScopedAdmin, VisibleTenantFilter, adopt, changelist_link, plural
-from rbac.exceptions import RbacError
+from rbac.exceptions import NotFound
 from rbac.forms import ApiKeyCreateForm, RoleForm, TenantForm
 from rbac.models import ApiKey, Role, RoleAssignment
 from rbac.services import api_key_create, api_key_revoke, role_assign, role_create
@@ -240,20 +242,20 @@ class ApiKeyAdmin(TenantScopedAdmin, admin.ModelAdmin):
 
     @admin.action(description="Revoke selected API keys", permissions=["revoke"])
     def revoke_selected(self, request, queryset):
-        revoked = skipped = 0
-        for prefix, revoked_at in queryset.values_list("prefix", "revoked_at"):
-            if revoked_at is not None:
-                skipped += 1
-                continue
+        # The service says whether it changed anything: a key revoked already (also by someone
+        # else since the list was shown) is skipped and said so.
+        outcomes = Counter()
+        for prefix in queryset.values_list("prefix", flat=True):
             try:
-                api_key_revoke(prefix=prefix)
-            except RbacError:
-                skipped += 1
-                continue
-            revoked += 1
+                _, changed = api_key_revoke(prefix=prefix)
+            except NotFound:
+                outcomes["no longer exist"] += 1
+            else:
+                outcomes["revoked" if changed else "already revoked"] += 1
+        revoked = outcomes.pop("revoked", 0)
         message = f"Revoked {plural(revoked, 'API key')}."
-        if skipped:
-            message += f" Skipped {skipped}: already revoked."
+        for reason, count in outcomes.items():
+            message += f" Skipped {count}: {reason}."
         self.message_user(request, message, messages.SUCCESS if revoked else messages.WARNING)
 
 

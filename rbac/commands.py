@@ -1,10 +1,14 @@
-"""What the rbac commands look up from their arguments, each with its one-line error."""
+"""What the rbac commands look up from their arguments, each with its one-line error, and the
+services' refusals in the commands' words."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
+from config.fields import MAX_INT
+from rbac.exceptions import Invalid, RbacError, RoleHeld
 from rbac.models import Role
+from rbac.services import MAX_EXPIRES_IN_DAYS
 from tenants.models import Tenant
 from tenants.selectors import tenant_find
 
@@ -34,3 +38,20 @@ def username_argument(username: str) -> str:
     except ValidationError as error:
         raise CommandError(f"{username!r} is not a valid username: {' '.join(error.messages)}") from None
     return username
+
+
+# What a service's Invalid says about an argument, as the flag that gives it.
+FLAG_ERRORS = {
+    "expires_in_days": f"--expires-in must be a positive number of days, at most {MAX_EXPIRES_IN_DAYS}.",
+    "usage_limit": f"--usage-limit must be a positive integer of at most {MAX_INT}.",
+}
+
+
+def command_error(error: RbacError) -> CommandError:
+    """A service's refusal as a command's one-line error: where it says how to do otherwise, the
+    command names its own flag."""
+    if isinstance(error, RoleHeld):
+        return CommandError(error.with_hint("pass --replace-role to change it (for all of the user's keys there)"))
+    if isinstance(error, Invalid) and error.field in FLAG_ERRORS:
+        return CommandError(FLAG_ERRORS[error.field])
+    return CommandError(error.detail)

@@ -3,13 +3,14 @@ through the services."""
 
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.utils.text import slugify
 
-from config.uuids import CANONICAL_UUID
+from config.fields import MAX_INT
+from rbac.exceptions import RoleHeld
 from rbac.models import ApiKey, Permission, Role, RoleAssignment
+from rbac.services import MAX_EXPIRES_IN_DAYS, role_assign_check
+from tenants.exceptions import TenantError
 from tenants.models import Tenant
-
-HEX = frozenset("0123456789abcdef")
+from tenants.services import tenant_slug_clean
 
 
 class TenantForm(forms.ModelForm):
@@ -29,14 +30,11 @@ class TenantForm(forms.ModelForm):
         cleaned = super().clean()
         if "slug" not in self.fields or "name" not in cleaned:
             return cleaned
-        slug = cleaned.get("slug") or slugify(cleaned["name"])
-        # The rules of tenants.services.tenant_create, checked here too so that the form can say so.
-        if not slug:
-            self.add_error("slug", "Give a slug: the name makes none.")
-        elif CANONICAL_UUID.match(slug) or (len(slug.replace("-", "")) == 32 and set(slug.replace("-", "")) <= HEX):
-            self.add_error("slug", "A slug shaped like a UUID is refused: tenants are named by slug or id.")
-        else:
-            cleaned["slug"] = slug
+        # The slug tenant_create will give, or its refusal, on the form.
+        try:
+            cleaned["slug"] = tenant_slug_clean(name=cleaned["name"], slug=cleaned.get("slug"))
+        except TenantError as error:
+            self.add_error("slug", error.detail)
         return cleaned
 
 
@@ -72,7 +70,7 @@ class ApiKeyCreateForm(forms.ModelForm):
                   "(for all of the user's keys there).",
     )
     expires_in_days = forms.IntegerField(
-        required=False, min_value=1, max_value=36500, label="Expires in (days)",
+        required=False, min_value=1, max_value=MAX_EXPIRES_IN_DAYS, label="Expires in (days)",
         help_text="Blank: the key never expires.",
     )
 
@@ -83,24 +81,24 @@ class ApiKeyCreateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["usage_limit"].widget.attrs["min"] = 1
+        self.fields["usage_limit"].widget.attrs.update(min=1, max=MAX_INT)
 
     def clean_usage_limit(self):
+        # api_key_create's bounds, said on the form (SQLite's integers would let a bigger one through).
         limit = self.cleaned_data.get("usage_limit")
-        if limit is not None and limit <= 0:
-            raise forms.ValidationError("A usage limit must be positive.")
+        if limit is not None and not 0 < limit <= MAX_INT:
+            raise forms.ValidationError(f"A usage limit must be from 1 to {MAX_INT}.")
         return limit
 
     def clean(self):
         cleaned = super().clean()
         username, tenant, role = cleaned.get("username"), cleaned.get("tenant"), cleaned.get("role")
-        if username and tenant is not None and role is not None and not cleaned.get("replace_role"):
+        if username and tenant is not None and role is not None:
             held = (RoleAssignment.objects.filter(user__username=username, tenant=tenant)
-                    .select_related("role").first())
-            if held is not None and held.role_id != role.pk:
-                self.add_error(
-                    "replace_role",
-                    f"{username} already holds the role {held.role.name!r} in {tenant.slug}; "
-                    f"tick “Replace role” to change it to {role.name!r} (for all of the user's keys there).",
-                )
+                    .select_related("user", "tenant", "role").first())
+            try:
+                role_assign_check(assignment=held, role=role, replace=cleaned.get("replace_role", False))
+            except RoleHeld as error:
+                self.add_error("replace_role", error.with_hint(
+                    f"tick “Replace role” to change it to {role.name!r} (for all of the user's keys there)"))
         return cleaned

@@ -9,7 +9,8 @@ from django.contrib.auth.models import Permission as DjangoPermission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from rbac.exceptions import RbacError
+from config.fields import MAX_INT
+from rbac.exceptions import Conflict, Invalid, NotFound, RoleHeld
 from rbac.keys import key_generate, secret_digest
 from rbac.models import ApiKey, Permission, Role, RoleAssignment
 from tenants.models import Tenant
@@ -23,34 +24,41 @@ def role_get(*, name: str) -> Role:
             name=name, defaults={"permissions": [str(p) for p in Role.BUILTIN[name]], "is_builtin": True}
         )
     if role is None:
-        raise RbacError(f"No role named {name!r}.")
+        raise NotFound(f"No role named {name!r}.")
     return role
 
 
 def role_create(*, name: str, permissions: list[str]) -> Role:
     unknown = sorted(set(permissions) - set(Permission.values))
     if unknown:
-        raise RbacError(f"Unknown permission {unknown[0]!r}; known: {', '.join(Permission.values)}.")
+        raise Invalid(f"Unknown permission {unknown[0]!r}; known: {', '.join(Permission.values)}.",
+                      field="permissions")
     try:
         with transaction.atomic():
             return Role.objects.create(name=name, permissions=sorted(set(permissions)))
     except IntegrityError:
-        raise RbacError(f"A role named {name!r} already exists.") from None
+        raise Conflict(f"A role named {name!r} already exists.") from None
+
+
+def role_assign_check(*, assignment: RoleAssignment | None, role: Role, replace: bool) -> None:
+    """Raises RoleHeld when `assignment` (a user's in a tenant, if any) holds another role than
+    `role` and `replace` is not asked for: a user holds one role in a tenant, and changing it
+    changes the role of all the user's keys there (keys hold no role). role_assign checks with
+    this; so does the admin's key form, to say so on the form."""
+    if assignment is not None and assignment.role_id != role.pk and not replace:
+        raise RoleHeld(username=assignment.user.get_username(), tenant=assignment.tenant.slug,
+                       held=assignment.role.name, wanted=role.name)
 
 
 @transaction.atomic
 def role_assign(*, user, tenant: Tenant, role: Role, replace: bool = False) -> RoleAssignment:
-    """Gives `user` `role` in `tenant`. A different role already held is refused unless
-    `replace`, which changes the role of all the user's keys there (keys hold no role)."""
+    """Gives `user` `role` in `tenant`; see role_assign_check for a different role already held."""
+    # Locked: two assignments of the same user and tenant at once must not both pass the check.
     assignment = RoleAssignment.objects.select_for_update().filter(user=user, tenant=tenant).first()
     if assignment is None:
         return RoleAssignment.objects.create(user=user, tenant=tenant, role=role)
+    role_assign_check(assignment=assignment, role=role, replace=replace)
     if assignment.role_id != role.pk:
-        if not replace:
-            raise RbacError(
-                f"{user.get_username()} already holds the role {assignment.role.name!r} in {tenant.slug}; "
-                "pass --replace-role to change it (for all of the user's keys there)."
-            )
         assignment.role = role
         assignment.save(update_fields=["role"])
     return assignment
@@ -92,17 +100,21 @@ def staff_grant(*, username: str, tenant: Tenant, role: Role, groups: list[str] 
     (user, created, group names)."""
     unknown = sorted(set(groups or ()) - set(STAFF_GROUPS))
     if unknown:
-        raise RbacError(f"No staff group named {unknown[0]!r}; known: {', '.join(STAFF_GROUPS)}.")
+        raise NotFound(f"No staff group named {unknown[0]!r}; known: {', '.join(STAFF_GROUPS)}.")
     user, created = get_user_model().objects.get_or_create(username=username)
     if created:
         user.set_unusable_password()
     user.is_staff = True
-    user.save()
+    user.save(update_fields=["is_staff", "password"] if created else ["is_staff"])
     role_assign(user=user, tenant=tenant, role=role, replace=replace_role)
     names = groups or ["Execution operators" if Permission.EXECUTE in role.permissions else "Execution viewers"]
     by_name = {group.name: group for group in staff_groups_ensure()}
     user.groups.add(*(by_name[name] for name in names))
     return user, created, names
+
+
+# A hundred years: a key that should live longer should never expire.
+MAX_EXPIRES_IN_DAYS = 36500
 
 
 @dataclass(frozen=True)
@@ -117,10 +129,11 @@ class IssuedKey:
 def api_key_create(*, username: str, tenant: Tenant, role: Role, replace_role: bool = False,
                    expires_in_days: int | None = None, usage_limit: int | None = None,
                    name: str = "") -> IssuedKey:
-    if expires_in_days is not None and expires_in_days <= 0:
-        raise RbacError("--expires-in must be a positive number of days.")
-    if usage_limit is not None and usage_limit <= 0:
-        raise RbacError("--usage-limit must be positive.")
+    if expires_in_days is not None and not 0 < expires_in_days <= MAX_EXPIRES_IN_DAYS:
+        raise Invalid(f"The days until the key expires must be from 1 to {MAX_EXPIRES_IN_DAYS}.",
+                      field="expires_in_days")
+    if usage_limit is not None and not 0 < usage_limit <= MAX_INT:
+        raise Invalid(f"A usage limit must be from 1 to {MAX_INT}.", field="usage_limit")
     user, _ = get_user_model().objects.get_or_create(username=username)
     role_assign(user=user, tenant=tenant, role=role, replace=replace_role)
     for _ in range(5):  # a prefix collision is rare; try another
@@ -128,7 +141,7 @@ def api_key_create(*, username: str, tenant: Tenant, role: Role, replace_role: b
         if not ApiKey.objects.filter(prefix=prefix).exists():
             break
     else:
-        raise RbacError("Could not find a free key prefix; try again.")
+        raise Conflict("Could not find a free key prefix; try again.")
     api_key = ApiKey.objects.create(
         prefix=prefix, digest=secret_digest(secret), name=name, user=user, tenant=tenant,
         expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
@@ -137,12 +150,16 @@ def api_key_create(*, username: str, tenant: Tenant, role: Role, replace_role: b
     return IssuedKey(api_key, key)
 
 
-def api_key_revoke(*, prefix: str) -> ApiKey:
-    with transaction.atomic():
-        api_key = ApiKey.objects.select_for_update().filter(prefix=prefix).first()
-        if api_key is None:
-            raise RbacError(f"No API key with prefix {prefix!r}.")
-        if api_key.revoked_at is None:
-            api_key.revoked_at = timezone.now()
-            api_key.save(update_fields=["revoked_at"])
-    return api_key
+@transaction.atomic
+def api_key_revoke(*, prefix: str) -> tuple[ApiKey, bool]:
+    """Revokes the key; returns it and whether this call revoked it (False: it already was, and
+    nothing changed)."""
+    # Locked: of two revocations at once, one revokes and the other is told it already was.
+    api_key = ApiKey.objects.select_for_update().filter(prefix=prefix).first()
+    if api_key is None:
+        raise NotFound(f"No API key with prefix {prefix!r}.")
+    if api_key.revoked_at is not None:
+        return api_key, False
+    api_key.revoked_at = timezone.now()
+    api_key.save(update_fields=["revoked_at"])
+    return api_key, True

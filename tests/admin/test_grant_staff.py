@@ -69,3 +69,10 @@ def test_grant_staff_takes_the_groups_it_is_given(tenant):
 def test_grant_staff_refuses_bad_input_in_one_line(tenant, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("grant_staff", *args, stdout=io.StringIO())
+
+
+def test_grant_staff_refuses_another_role_than_the_user_holds_naming_its_flag(tenant):
+    grant("gil", "--tenant", "acme", "--role", "viewer")
+    with pytest.raises(CommandError, match="holds the role 'viewer' in acme; pass --replace-role to change it"):
+        call_command("grant_staff", "gil", "--tenant", "acme", "--role", "operator", stdout=io.StringIO())
+    assert grant("gil", "--tenant", "acme", "--role", "operator", "--replace-role")["role"] == "operator"

@@ -27,6 +27,18 @@ def test_a_slug_shaped_like_a_uuid_is_refused(root_client, slug):
     assert not Tenant.objects.exists()
 
 
+@pytest.mark.parametrize("name, slug, message", [
+    ("Initech", "Initech_EU", "lowercase letters, digits and hyphens"),
+    ("!!!", "", "makes no slug"),
+])
+def test_a_slug_the_service_would_refuse_is_refused_on_the_form(root_client, name, slug, message):
+    response = root_client.post(f"{TENANTS}add/", {"name": name, "slug": slug})
+
+    assert response.status_code == 200
+    assert message in response.context["adminform"].form.errors["slug"][0]
+    assert not Tenant.objects.exists()
+
+
 def test_a_slug_already_taken_is_refused(root_client, tenant):
     response = root_client.post(f"{TENANTS}add/", {"name": "Acme again", "slug": "acme"})
 

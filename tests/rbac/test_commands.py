@@ -118,8 +118,11 @@ def test_create_api_key_gives_a_second_key_to_a_user_with_that_role(tenant):
 
 def test_create_api_key_refuses_another_role_than_the_user_holds(tenant):
     new_key("--user", "dora", "--tenant", "acme", "--role", "viewer")
-    with pytest.raises(CommandError, match="--replace-role"):
+    with pytest.raises(CommandError) as refused:
         run("create_api_key", "--user", "dora", "--tenant", "acme", "--role", "admin")
+    # The service's refusal in the command's words: its flag.
+    assert str(refused.value) == ("dora already holds the role 'viewer' in acme; pass --replace-role to change it "
+                                  "(for all of the user's keys there).")
     assert ApiKey.objects.count() == 1
     assert RoleAssignment.objects.get(user__username="dora").role.name == "viewer"
 
@@ -212,6 +215,15 @@ def test_revoke_api_key_json_says_when_and_whether_it_was_already_revoked(member
     assert first["prefix"] == member.api_key.prefix and first["already_revoked"] is False
     assert second["already_revoked"] is True
     assert second["revoked_at"] == first["revoked_at"] and first["revoked_at"].endswith("Z")
+
+
+def test_revoke_api_key_says_when_a_key_was_already_revoked_and_nothing_changed(member):
+    run("revoke_api_key", member.api_key.prefix)
+    member.api_key.refresh_from_db()
+    printed = run("revoke_api_key", member.api_key.prefix)
+    assert printed.startswith(f"Key {member.api_key.prefix} was already revoked at ")
+    assert printed.rstrip().endswith("nothing changed.")
+    assert ApiKey.objects.get(pk=member.api_key.pk).revoked_at == member.api_key.revoked_at
 
 
 def test_revoke_api_key_revokes_only_that_key(tenant, member, viewer):

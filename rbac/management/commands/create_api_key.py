@@ -1,14 +1,10 @@
 import argparse
 
-from django.core.management.base import CommandError
-
 from config.commands import Command as BaseCommand
-from rbac.commands import role_argument, tenant_argument, username_argument
+from config.fields import MAX_INT
+from rbac.commands import command_error, role_argument, tenant_argument, username_argument
 from rbac.exceptions import RbacError
-from rbac.services import api_key_create
-
-MAX_USAGE_LIMIT = 2**31 - 1
-MAX_EXPIRES_IN_DAYS = 36500  # a hundred years: anything longer is "never", so leave it out
+from rbac.services import MAX_EXPIRES_IN_DAYS, api_key_create
 
 
 def bounded_int(maximum: int):
@@ -34,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, help="The user's role in the tenant (e.g. viewer, writer).")
         parser.add_argument("--expires-in", type=bounded_int(MAX_EXPIRES_IN_DAYS), metavar="DAYS",
                             help="Days until the key expires (default: never).")
-        parser.add_argument("--usage-limit", type=bounded_int(MAX_USAGE_LIMIT), metavar="N",
+        parser.add_argument("--usage-limit", type=bounded_int(MAX_INT), metavar="N",
                             help="Requests the key may make, ever (default: unlimited).")
         parser.add_argument("--replace-role", action="store_true",
                             help="If the user holds another role in the tenant, change it (for all of the "
@@ -49,7 +45,7 @@ class Command(BaseCommand):
                 expires_in_days=options["expires_in"], usage_limit=options["usage_limit"],
             )
         except RbacError as error:
-            raise CommandError(str(error)) from None
+            raise command_error(error) from None
         api_key = issued.api_key
         self.emit(
             options,

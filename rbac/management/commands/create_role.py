@@ -1,6 +1,5 @@
-from django.core.management.base import CommandError
-
 from config.commands import Command as BaseCommand
+from rbac.commands import command_error
 from rbac.exceptions import RbacError
 from rbac.models import Permission, Role
 from rbac.services import role_create
@@ -21,7 +20,7 @@ class Command(BaseCommand):
         try:
             role = role_create(name=name, permissions=options["permissions"])
         except RbacError as error:
-            raise CommandError(str(error)) from None
+            raise command_error(error) from None
         self.emit(
             options,
             {"id": role.pk, "name": role.name, "permissions": role.permissions},

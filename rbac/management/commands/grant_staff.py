@@ -1,7 +1,5 @@
-from django.core.management.base import CommandError
-
 from config.commands import Command as BaseCommand
-from rbac.commands import role_argument, tenant_argument, username_argument
+from rbac.commands import command_error, role_argument, tenant_argument, username_argument
 from rbac.exceptions import RbacError
 from rbac.services import STAFF_GROUPS, staff_grant
 
@@ -27,7 +25,7 @@ class Command(BaseCommand):
             user, created, groups = staff_grant(username=username, tenant=tenant, role=role, groups=options["group"],
                                                 replace_role=options["replace_role"])
         except RbacError as error:
-            raise CommandError(str(error)) from None
+            raise command_error(error) from None
         prose = (f"{user.get_username()} is staff with the role {role.name} in {tenant.slug} and in "
                  f"{', '.join(groups)}.")
         if created:

@@ -4,9 +4,9 @@ from django.core.management.base import CommandError
 
 from config.commands import Command as BaseCommand
 from config.times import iso
+from rbac.commands import command_error
 from rbac.exceptions import RbacError
 from rbac.keys import key_split
-from rbac.models import ApiKey
 from rbac.services import api_key_revoke
 
 PREFIX_FORMAT = re.compile(r"[A-Za-z0-9]{8}")
@@ -19,18 +19,16 @@ class Command(BaseCommand):
         parser.add_argument("prefix", help="The key's 8-character public prefix (ak_<prefix> is fine too).")
 
     def handle(self, *args, **options):
-        prefix = self.prefix_of(options["prefix"])
-        was_revoked = ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=False).exists()
         try:
-            api_key = api_key_revoke(prefix=prefix)
+            api_key, revoked = api_key_revoke(prefix=self.prefix_of(options["prefix"]))
         except RbacError as error:
-            raise CommandError(str(error)) from None
+            raise command_error(error) from None
         revoked_at = iso(api_key.revoked_at)
         self.emit(
             options,
-            {"prefix": api_key.prefix, "revoked_at": revoked_at, "already_revoked": was_revoked},
-            f"Key {api_key.prefix} was already revoked at {revoked_at}." if was_revoked
-            else f"Revoked key {api_key.prefix}.",
+            {"prefix": api_key.prefix, "revoked_at": revoked_at, "already_revoked": not revoked},
+            f"Revoked key {api_key.prefix}." if revoked
+            else f"Key {api_key.prefix} was already revoked at {revoked_at}; nothing changed.",
         )
 
     @staticmethod
