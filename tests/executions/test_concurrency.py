@@ -3,15 +3,12 @@ own database connection, racing through the API (or the service where the servic
 
 The races need PostgreSQL: SQLite serialises every writer, so a race there cannot fail, and only
 PostgreSQL has the row locks the services rely on. They are `transaction=True` tests, since a race
-inside one test transaction would only ever see one connection. The last test races two processes
-over the throttle's file cache; it uses no database and runs everywhere."""
+inside one test transaction would only ever see one connection. (The throttle's race between
+processes is in tests/rbac/test_throttling.py.)"""
 
-import multiprocessing
 import threading
-import time
 from collections import Counter, defaultdict
 from datetime import timedelta
-from uuid import uuid4
 
 import pytest
 from django.db import connection
@@ -19,7 +16,6 @@ from django.utils import timezone
 
 from executions import services
 from executions.models import AutomationRule, Execution, ExecutionEvent, ExecutionStep
-from tests.executions.conftest import throttle_worker
 from tests.factories import ApiClient, make_execution, make_rule
 
 FINAL_EVENTS = {"execution.completed", "execution.failed", "execution.timed_out", "execution.cancelled"}
@@ -338,33 +334,3 @@ def test_deleting_a_rule_while_it_is_started_leaves_one_consistent_outcome(tenan
             assert AutomationRule.objects.filter(pk=rule.pk).exists()
             assert [s.status_code for s in starts] == [201, 201]
         assert Execution.objects.filter(rule_id=rule.pk).count() == len(started)
-
-
-@pytest.mark.parametrize("limit", [150, 20_000])
-def test_throttle_rate_holds_across_worker_processes(tmp_path, limit):
-    """Two processes share the counters, as gunicorn workers on one machine do; together they may
-    not pass more requests than the rate allows: exactly up to a limit of 100 per process batch,
-    else within one batch (1 % of the limit) per process."""
-    # A fixed window of an hour: keep clear of its end, where the count starts again.
-    left = 3600 - time.time() % 3600
-    if left < 60:
-        time.sleep(left + 1)
-    spawn = multiprocessing.get_context("spawn")
-    barrier, answers = spawn.Barrier(2), spawn.Queue()
-    prefix = uuid4().hex[:8]
-    workers = [
-        spawn.Process(target=throttle_worker, args=(str(tmp_path), f"{limit}/hour", prefix, limit, barrier, answers))
-        for _ in range(2)
-    ]
-    for worker in workers:
-        worker.start()
-    allowed = [answers.get(timeout=120) for _ in workers]
-    for worker in workers:
-        worker.join(timeout=30)
-        assert worker.exitcode == 0
-
-    # Each process alone would pass all of its `limit` requests; together no more than the limit
-    # and its tolerance pass.
-    batch = max(1, limit // 100)
-    tolerance = 0 if batch == 1 else 2 * batch
-    assert limit <= sum(allowed) <= limit + tolerance, allowed

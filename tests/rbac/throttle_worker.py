@@ -1,4 +1,4 @@
-"""The worker that the throttle test (test_concurrency.py) spawns.
+"""The worker that the throttle test (test_throttling.py) spawns.
 
 It lives here, not in the test module, because a spawned process imports the module of its target
 before Django is set up, and this module imports nothing of the project at module level."""
