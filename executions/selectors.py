@@ -50,9 +50,19 @@ def execution_list(*, tenant_id: UUID) -> QuerySet[Execution]:
     return execution_queryset(tenant_id=tenant_id).order_by("-created_at", "-id")
 
 
-def execution_steps(*, tenant_id: UUID, execution_id: UUID) -> list[ExecutionStep]:
-    """An execution's steps in order."""
-    return list(step_queryset(tenant_id=tenant_id).filter(execution_id=execution_id).order_by("position"))
+def execution_steps(*, tenant_id: UUID, execution_id: UUID, limit: int | None = None) -> list[ExecutionStep]:
+    """An execution's steps in order (the first `limit`)."""
+    return list(step_queryset(tenant_id=tenant_id).filter(execution_id=execution_id).order_by("position")[:limit])
+
+
+def execution_last_logs(*, tenant_id: UUID, execution_id: UUID, limit: int) -> list[ExecutionLog]:
+    """An execution's last `limit` log lines, newest first."""
+    return list(log_queryset(tenant_id=tenant_id).filter(execution_id=execution_id).order_by("-sequence")[:limit])
+
+
+def execution_last_events(*, tenant_id: UUID, execution_id: UUID, limit: int) -> list[ExecutionEvent]:
+    """An execution's last `limit` events, newest first."""
+    return list(event_queryset(tenant_id=tenant_id).filter(execution_id=execution_id).order_by("-id")[:limit])
 
 
 def step_get(*, tenant_id: UUID, execution_id: UUID, key: str) -> ExecutionStep:
