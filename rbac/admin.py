@@ -10,12 +10,13 @@ from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 
 from rbac.admin_scope import TenantScopedAdmin, VisibleTenantFilter, adopt, changelist_link, plural
 from rbac.exceptions import NotFound
 from rbac.forms import ApiKeyCreateForm, RoleForm, TenantForm
-from rbac.models import ApiKey, Role, RoleAssignment
+from rbac.models import ApiKey, KeyState, Role, RoleAssignment, key_state_filter
 from rbac.services import api_key_create, api_key_revoke, role_assign, role_create
 from tenants.models import Tenant
 from tenants.services import tenant_create
@@ -116,18 +117,18 @@ class RoleAssignmentAdmin(TenantScopedAdmin, admin.ModelAdmin):
 
 
 class KeyStateFilter(admin.SimpleListFilter):
+    """By state, as ApiKey.state() decides it (key_state_filter is its SQL form)."""
+
     title = "state"
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return (("active", "Active"), ("revoked", "Revoked"))
+        return KeyState.choices
 
     def queryset(self, request, queryset):
-        if self.value() == "active":
-            return queryset.filter(revoked_at__isnull=True)
-        if self.value() == "revoked":
-            return queryset.filter(revoked_at__isnull=False)
-        return queryset
+        if self.value() not in KeyState.values:
+            return queryset
+        return queryset.filter(key_state_filter(self.value(), timezone.now()))
 
 
 @admin.register(ApiKey)

@@ -18,11 +18,16 @@ from config.problems import InvalidRequest
 from config.uuids import parse_uuid
 from rbac.key_cache import key_cache
 from rbac.keys import key_split, secret_matches
-from rbac.models import ApiKey, Role, RoleAssignment
+from rbac.models import ApiKey, KeyState, Role, RoleAssignment, key_state, key_state_filter
 
 LAST_USED_PRECISION = timedelta(minutes=1)
 OTHER_TENANT = "This API key cannot act in the tenant named by x-tenant-id."
 INVALID_KEY = "The API key is not valid."
+REFUSED = {
+    KeyState.REVOKED: "The API key has been revoked.",
+    KeyState.EXPIRED: "The API key has expired.",
+    KeyState.USED_UP: "The API key is over its usage limit.",
+}
 
 
 class KeyRow(NamedTuple):
@@ -103,14 +108,14 @@ class ApiKeyAuthentication(BaseAuthentication):
         if key is None or not secret_matches(secret, key.digest):
             raise AuthenticationFailed(INVALID_KEY)
         now = timezone.now()
-        if key.revoked_at is not None:
-            raise AuthenticationFailed("The API key has been revoked.")
-        if key.expires_at is not None and key.expires_at <= now:
-            raise AuthenticationFailed("The API key has expired.")
+        # Its uses are not in the row (it may be cached): _use counts them, atomically.
+        state = key_state(revoked_at=key.revoked_at, expires_at=key.expires_at, now=now)
+        if state != KeyState.ACTIVE:
+            raise AuthenticationFailed(REFUSED[state])
         if not key.user_is_active:
             raise AuthenticationFailed("The API key's user is inactive.")
-        if key.usage_limit is not None and not self._use(key):
-            raise AuthenticationFailed("The API key is over its usage limit.")
+        if key.usage_limit is not None and not self._use(key, now):
+            raise AuthenticationFailed(REFUSED[KeyState.USED_UP])
         if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
             # At most one write a minute per key; the condition keeps concurrent requests from
             # all writing it.
@@ -147,13 +152,11 @@ class ApiKeyAuthentication(BaseAuthentication):
         return key
 
     @staticmethod
-    def _use(key: KeyRow) -> bool:
-        # Counted in the database so that concurrent requests on the last use cannot both pass.
-        return bool(
-            ApiKey.objects.filter(pk=key.pk, usage_count__lt=F("usage_limit")).update(
-                usage_count=F("usage_count") + 1
-            )
-        )
+    def _use(key: KeyRow, now: datetime) -> bool:
+        """Takes one use of the key if it is still active, in one conditional UPDATE: concurrent
+        requests on the last use cannot both pass."""
+        active = ApiKey.objects.filter(key_state_filter(KeyState.ACTIVE, now), pk=key.pk)
+        return bool(active.update(usage_count=F("usage_count") + 1))
 
     @staticmethod
     def _check_tenant_header(request, tenant_id: UUID) -> None:

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 
@@ -57,6 +57,43 @@ class RoleAssignment(models.Model):
         return f"{self.user} is {self.role} in {self.tenant}"
 
 
+class KeyState(models.TextChoices):
+    """Whether a key lets its holder in, and if not why; decided by key_state alone."""
+
+    ACTIVE = "active", "Active"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+    USED_UP = "used up", "Used up"
+
+
+def key_state(*, revoked_at: datetime | None, expires_at: datetime | None, now: datetime,
+              usage_limit: int | None = None, usage_count: int = 0) -> KeyState:
+    """The one definition of a key's state, first match wins: revoked, expired, used up, else
+    active. Authentication leaves out the uses: it counts them in the database, where concurrent
+    requests cannot both take the last one. key_state_filter says the same in SQL."""
+    if revoked_at is not None:
+        return KeyState.REVOKED
+    if expires_at is not None and expires_at <= now:
+        return KeyState.EXPIRED
+    if usage_limit is not None and usage_count >= usage_limit:
+        return KeyState.USED_UP
+    return KeyState.ACTIVE
+
+
+def key_state_filter(state: str, now: datetime) -> Q:
+    """The keys in `state` at `now`, as key_state decides it (tests/rbac/test_key_state.py holds
+    the two to each other)."""
+    not_revoked = Q(revoked_at__isnull=True)
+    expired = Q(expires_at__isnull=False, expires_at__lte=now)
+    used_up = Q(usage_limit__isnull=False, usage_count__gte=F("usage_limit"))
+    return {
+        KeyState.REVOKED: ~not_revoked,
+        KeyState.EXPIRED: not_revoked & expired,
+        KeyState.USED_UP: not_revoked & ~expired & used_up,
+        KeyState.ACTIVE: not_revoked & ~expired & ~used_up,
+    }[KeyState(state)]
+
+
 class ApiKey(models.Model):
     """A secret a user holds for one tenant; stored as a public prefix and a keyed digest."""
 
@@ -90,12 +127,7 @@ class ApiKey(models.Model):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
-    def state(self, now: datetime | None = None) -> str:
+    def state(self, now: datetime | None = None) -> KeyState:
         """active, revoked, expired or used up (reads the row's own fields)."""
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at is not None and self.expires_at <= (now or timezone.now()):
-            return "expired"
-        if self.usage_limit is not None and self.usage_count >= self.usage_limit:
-            return "used up"
-        return "active"
+        return key_state(revoked_at=self.revoked_at, expires_at=self.expires_at, now=now or timezone.now(),
+                         usage_limit=self.usage_limit, usage_count=self.usage_count)

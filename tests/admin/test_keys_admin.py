@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.utils import timezone
 
 from rbac.models import ApiKey, RoleAssignment
 from rbac.services import role_assign, role_get
@@ -177,3 +178,19 @@ def test_staff_make_keys_only_in_their_tenants(acme_client, other_tenant, bob):
 def test_search_finds_a_key_by_its_prefix_in_either_spelling(root_client, member, outsider):
     for term in (member.api_key.prefix, f"ak_{member.api_key.prefix}", member.key):
         assert list(root_client.get(KEYS, {"q": term}).context["cl"].result_list) == [member.api_key], term
+
+
+@pytest.mark.parametrize("state, listed", [("active", {"alice"}), ("expired", {"old"}), ("used up", {"spent"}),
+                                           ("revoked", set())])
+def test_the_state_filter_lists_the_keys_in_that_state_as_the_state_column_shows_it(root_client, tenant, member,
+                                                                                      state, listed):
+    expired = make_key(tenant=tenant, role="viewer", username="old")
+    ApiKey.objects.filter(pk=expired.api_key.pk).update(expires_at=timezone.now())
+    used_up = make_key(tenant=tenant, role="viewer", username="spent", usage_limit=1)
+    ApiKey.objects.filter(pk=used_up.api_key.pk).update(usage_count=1)
+
+    response = root_client.get(KEYS, {"state": state})
+
+    shown = response.context["cl"].result_list
+    assert {key.user.get_username() for key in shown} == listed
+    assert {key.state() for key in shown} <= {state}
