@@ -13,16 +13,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from executions import selectors, services
+from config.fields import MAX_INT
+from executions import services
 from executions.admin.display import STATUS_COLOURS
-from executions.exceptions import Conflict, DomainError
+from executions.exceptions import DomainError
 from executions.models import AutomationRule, Execution
+from executions.rules import action_shape_errors
 from rbac.admin_scope import TenantScopedAdmin, VisibleTenantFilter, adopt, plural
 
 RECENT = timedelta(hours=24)
 STATUSES = tuple(Execution.Status.values)
 EDITABLE = ("name", "description", "trigger", "actions", "timeout_seconds", "is_enabled")
-IN_USE = "This rule has executions, so it cannot be deleted; disable it instead (untick “Is enabled”)."
 
 
 class RuleForm(forms.ModelForm):
@@ -36,17 +37,17 @@ class RuleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "timeout_seconds" in self.fields:
-            self.fields["timeout_seconds"].validators += [MinValueValidator(1), MaxValueValidator(2**31 - 1)]
+            self.fields["timeout_seconds"].validators += [MinValueValidator(1), MaxValueValidator(MAX_INT)]
             self.fields["timeout_seconds"].widget.attrs["min"] = 1
 
     def clean_actions(self):
         actions = self.cleaned_data.get("actions")
         if actions is None:
             return []
-        if not isinstance(actions, list) or not all(
-            isinstance(action, dict) and isinstance(action.get("type"), str) and action["type"] for action in actions
-        ):
-            raise forms.ValidationError('Give a list of objects, each with a "type" string.')
+        errors = action_shape_errors(actions)
+        if errors:
+            raise forms.ValidationError([f"actions.{path}: {message}" if path else message
+                                         for path, message in errors.items()])
         return actions
 
 
@@ -109,19 +110,17 @@ class RuleAdmin(TenantScopedAdmin, admin.ModelAdmin):
             fields = {name: form.cleaned_data[name] for name in EDITABLE}
             adopt(obj, services.rule_create(tenant_id=obj.tenant_id, **fields))
 
+    def get_deleted_objects(self, objs, request):
+        # Whether a rule may go is rule_delete's to say (one that has executions may not), when the
+        # deletion is confirmed; Django's collector would list every execution it protects here.
+        return [str(obj) for obj in objs], {self.opts.verbose_name_plural: len(objs)}, set(), []
+
     def delete_view(self, request, object_id, extra_context=None):
-        rule = self.get_object(request, unquote(object_id))
-        if rule is not None and selectors.execution_queryset(tenant_id=rule.tenant_id).filter(rule_id=rule.pk).exists():
-            # Refused before Django's confirmation page, which would list every execution the rule protects.
-            return self._refuse_delete(request, rule, IN_USE)
         try:
             return super().delete_view(request, object_id, extra_context)
-        except Conflict as error:  # an execution of it started since the check
-            return self._refuse_delete(request, rule, error.detail)
-
-    def _refuse_delete(self, request, rule, reason: str):
-        self.message_user(request, reason, messages.ERROR)
-        return HttpResponseRedirect(reverse("admin:executions_automationrule_change", args=[rule.pk]))
+        except DomainError as error:  # from rule_delete: the rule has executions (or went meanwhile)
+            self.message_user(request, error.detail, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:executions_automationrule_change", args=[unquote(object_id)]))
 
     def delete_model(self, request, obj):
         services.rule_delete(tenant_id=obj.tenant_id, rule_id=obj.pk)

@@ -60,30 +60,39 @@ def test_editing_actions_bumps_the_version_and_renaming_does_not(root_client, te
     assert (rule.actions, rule.version) == ([{"type": "sms"}], 2)
 
 
-@pytest.mark.parametrize("actions", ['{"type": "email"}', '[{"kind": "email"}]', "[1]", "not json"])
-def test_actions_must_be_a_list_of_objects_with_a_type(root_client, tenant, actions):
+@pytest.mark.parametrize("actions, error", [
+    ('{"type": "email"}', "Must be a list of actions"),
+    ('[{"kind": "email"}]', "actions.0.type: This field is required."),
+    ('[{"type": ""}]', "actions.0.type: This field may not be blank."),
+    ("[1]", "actions.0: Must be an object with a type."),
+    ('[{"type": "email", "to": "a\\u0000b"}]', "actions.0.to: Must not contain NUL characters"),
+    ("not json", "Enter a valid JSON."),
+])
+def test_actions_must_be_a_list_of_objects_with_a_type(root_client, tenant, actions, error):
     response = root_client.post(f"{RULES}add/", rule_form(tenant, actions=actions))
 
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["actions"]
+    assert response.context["adminform"].form.errors["actions"][0].startswith(error)
     assert not AutomationRule.objects.exists()
 
 
-def test_a_timeout_must_be_positive(root_client, tenant):
-    response = root_client.post(f"{RULES}add/", rule_form(tenant, timeout_seconds="0"))
+@pytest.mark.parametrize("timeout", ["0", str(2**31)])
+def test_a_timeout_must_be_positive_and_fit_a_32_bit_integer(root_client, tenant, timeout):
+    response = root_client.post(f"{RULES}add/", rule_form(tenant, timeout_seconds=timeout))
 
     assert response.context["adminform"].form.errors["timeout_seconds"]
 
 
-def test_deleting_a_rule_that_has_executions_is_refused_with_a_message(root_client, tenant, rule):
+def test_deleting_a_rule_that_has_executions_is_refused_with_the_services_message(root_client, tenant, rule):
     make_execution(tenant=tenant, rule=rule)
 
     shown = root_client.get(f"{RULES}{rule.pk}/delete/")
     posted = root_client.post(f"{RULES}{rule.pk}/delete/", {"post": "yes"})
 
-    assert shown.status_code == posted.status_code == 302
-    assert posted["Location"] == f"{RULES}{rule.pk}/change/"
-    assert "cannot be deleted; disable it instead" in notes(posted)[0]
+    # The confirmation page lists the rule alone, not the executions it protects; rule_delete refuses.
+    assert shown.status_code == 200 and not shown.context["protected"]
+    assert posted.status_code == 302 and posted["Location"] == f"{RULES}{rule.pk}/change/"
+    assert notes(posted)[0].startswith("The rule has executions and cannot be deleted; disable it instead")
     assert AutomationRule.objects.filter(pk=rule.pk).exists()
 
 
