@@ -136,8 +136,8 @@ def describe_problems(result, generator, request, public):
     # Request bodies refuse fields they do not know (a misspelt field is never dropped).
     for name, component in result.get("components", {}).get("schemas", {}).items():
         # (An action keeps whatever keys the engine gives it besides its type.)
-        if name.endswith("Request") and name != "ActionRequest" and component.get("type") == "object":
-            component["additionalProperties"] = False
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = name == "ActionRequest"
     _nullable_references(result["components"])
     entries = result["components"]["schemas"].get("LogsAppendRequest", {}).get("properties", {}).get("entries")
     if entries is not None:

@@ -2,6 +2,7 @@
 from what the viewset declares; see config/schema.py), the envelopes and the problem answers."""
 
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -10,7 +11,9 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from executions.api import examples
 from executions.api import serializers as bodies
+from executions.api.examples import answer, sent
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -109,7 +112,8 @@ def read_errors(*codes: int) -> dict:
 
 def errors(*codes: int) -> dict:
     return {
-        (code, PROBLEM_MEDIA_TYPE): OpenApiResponse(ProblemSerializer, description=ERROR_WHEN[code])
+        (code, PROBLEM_MEDIA_TYPE): OpenApiResponse(ProblemSerializer, description=ERROR_WHEN[code],
+                                                    examples=[OpenApiExample(*examples.PROBLEMS[code])])
         for code in codes
     }
 
@@ -129,13 +133,16 @@ def _read(operation_id: str, summary: str, body, *codes: int, **kwargs):
 EXECUTION = enveloped(bodies.ExecutionOutputSerializer)
 
 API_ROOT = {"retrieve": _read("get_api_root", "The API's root", enveloped(bodies.ApiRootOutputSerializer),
-                              tags=["root"])}
+                              tags=["root"], examples=[answer("The root", examples.API_ROOT)])}
 
 EXECUTIONS = {
-    "list": _read("list_executions", "List executions", paged(bodies.ExecutionItemOutputSerializer)),
-    "retrieve": _read("get_execution", "One execution", EXECUTION, 404),
+    "list": _read("list_executions", "List executions", paged(bodies.ExecutionItemOutputSerializer),
+                  examples=[answer("A page of one", examples.EXECUTION_PAGE)]),
+    "retrieve": _read("get_execution", "One execution", EXECUTION, 404,
+                      examples=[answer("A failed run", examples.EXECUTION_ENVELOPE)]),
     "create": _operation(
         "start_execution", "Start an execution", request=bodies.ExecutionStartInputSerializer,
+        examples=[sent("An order's confirmation", examples.START), answer("The run", examples.EXECUTION_ENVELOPE)],
         responses={201: EXECUTION,
                    200: OpenApiResponse(EXECUTION, description="A repeat of an idempotent start: the execution "
                                                                "as it is now."),
@@ -143,10 +150,12 @@ EXECUTIONS = {
     ),
     "partial_update": _operation(
         "update_execution", "Report progress", request=bodies.ExecutionReportInputSerializer,
+        examples=[sent("It failed", examples.REPORT), answer("The run", examples.EXECUTION_ENVELOPE)],
         responses={200: EXECUTION, **errors(400, 401, 403, 404, 409, 413, 429)},
     ),
     "retry": _operation(
         "retry_execution", "Retry a failed, timed-out or cancelled execution", request=None,
+        examples=[answer("The new attempt", examples.EXECUTION_ENVELOPE)],
         parameters=[OpenApiParameter("Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255},
                                      OpenApiParameter.HEADER,
                                      description="Repeating a retry with the same key answers 200 with "
@@ -157,41 +166,57 @@ EXECUTIONS = {
     ),
     "cancel": _operation(
         "cancel_execution", "Cancel a pending, running or waiting execution", request=bodies.CancelInputSerializer,
+        examples=[sent("With a reason", examples.CANCEL), answer("The run", examples.EXECUTION_ENVELOPE)],
         responses={200: EXECUTION, **errors(400, 401, 403, 404, 409, 429)},
     ),
     "events": _read("list_execution_events", "The execution's history, oldest first",
-                    enveloped(bodies.EventOutputSerializer, many=True), 404),
+                    enveloped(bodies.EventOutputSerializer, many=True), 404,
+                    examples=[answer("Created, then failed", examples.EVENT_LIST)]),
 }
 
 RULE_EXECUTIONS = {
-    "list": _read("list_rule_executions", "A rule's executions", paged(bodies.ExecutionItemOutputSerializer), 404),
-    "retrieve": _read("get_rule_execution", "One execution of a rule", EXECUTION, 404),
+    "list": _read("list_rule_executions", "A rule's executions", paged(bodies.ExecutionItemOutputSerializer), 404,
+                  examples=[answer("A page of one", examples.EXECUTION_PAGE)]),
+    "retrieve": _read("get_rule_execution", "One execution of a rule", EXECUTION, 404,
+                      examples=[answer("A failed run", examples.EXECUTION_ENVELOPE)]),
 }
 
 STEP = enveloped(bodies.StepOutputSerializer)
 STEPS = {
-    "list": _read("list_steps", "The steps in order", enveloped(bodies.StepOutputSerializer, many=True), 404),
+    "list": _read("list_steps", "The steps in order", enveloped(bodies.StepOutputSerializer, many=True), 404,
+                  examples=[answer("Three steps", examples.STEP_LIST)]),
     "create": _operation("add_step", "Add a step", request=bodies.StepCreateInputSerializer,
+                         examples=[sent("A running step", examples.STEP_NEW),
+                                   answer("The step", examples.STEP_ENVELOPE)],
                          responses={201: STEP, **errors(400, 401, 403, 404, 409, 413, 429)}),
-    "retrieve": _read("get_step", "One step", STEP, 404),
+    "retrieve": _read("get_step", "One step", STEP, 404, examples=[answer("A failed step", examples.STEP_ENVELOPE)]),
     "partial_update": _operation("update_step", "Update a step", request=bodies.StepUpdateInputSerializer,
+                                 examples=[sent("It failed", examples.STEP_CHANGE),
+                                           answer("The step", examples.STEP_ENVELOPE)],
                                  responses={200: STEP, **errors(400, 401, 403, 404, 409, 413, 429)}),
 }
 
 LOGS = {
-    "list": _read("list_logs", "Log lines by sequence", paged(bodies.LogOutputSerializer), 404),
+    "list": _read("list_logs", "Log lines by sequence", paged(bodies.LogOutputSerializer), 404,
+                  examples=[answer("Two lines", examples.LOG_PAGE)]),
     "create": _operation("append_logs", "Append a batch of log lines", request=bodies.LogsAppendInputSerializer,
+                         examples=[sent("One line", examples.LOGS_NEW), answer("Appended", examples.LOGS_APPENDED)],
                          responses={201: enveloped(bodies.LogsAppendedOutputSerializer),
                                     **errors(400, 401, 403, 404, 413, 429)}),
 }
 
 RULE = enveloped(bodies.RuleOutputSerializer)
 RULES = {
-    "list": _read("list_rules", "List rules", paged(bodies.RuleOutputSerializer)),
+    "list": _read("list_rules", "List rules", paged(bodies.RuleOutputSerializer),
+                  examples=[answer("A page of one", examples.RULE_PAGE)]),
     "create": _operation("create_rule", "Make a rule", request=bodies.RuleInputSerializer,
+                         examples=[sent("Three actions", examples.RULE_NEW),
+                                   answer("The rule", examples.RULE_ENVELOPE)],
                          responses={201: RULE, **errors(400, 401, 403, 413, 429)}),
-    "retrieve": _read("get_rule", "One rule", RULE, 404),
+    "retrieve": _read("get_rule", "One rule", RULE, 404, examples=[answer("A rule", examples.RULE_ENVELOPE)]),
     "partial_update": _operation("update_rule", "Change a rule", request=bodies.RuleInputSerializer,
+                                 examples=[sent("Disable it", {"is_enabled": False}),
+                                           answer("The rule", examples.RULE_ENVELOPE)],
                                  responses={200: RULE, **errors(400, 401, 403, 404, 413, 429)}),
     "destroy": _operation("delete_rule", "Delete a rule that has no executions",
                           responses={204: None, **errors(400, 401, 403, 404, 409, 429)}),
