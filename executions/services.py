@@ -66,8 +66,7 @@ def rule_update(*, tenant_id: UUID, rule_id: UUID, changes: dict) -> AutomationR
 
 
 def rule_delete(*, tenant_id: UUID, rule_id: UUID) -> None:
-    in_use = Conflict("The rule has executions and cannot be deleted; disable it instead "
-                      "(PATCH it with is_enabled: false).")
+    in_use = Conflict("The rule has executions and cannot be deleted; disable it instead (is_enabled: false).")
     try:
         with transaction.atomic():
             rule = selectors.rule_queryset(tenant_id=tenant_id).select_for_update().filter(pk=rule_id).first()

@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.fields import (
@@ -26,6 +27,7 @@ from executions.models import (
     ExecutionStep,
     is_step_key,
 )
+from executions.rules import ACTION_TYPE_MAX_LENGTH, action_shape_errors
 
 MESSAGE_MAX_BYTES = 8 * 1024
 METADATA_MAX_BYTES = 16 * 1024
@@ -62,24 +64,40 @@ class StepKeyField(serializers.RegexField):
 
 
 class ActionSerializer(serializers.Serializer):
-    """One action of a rule: an object with at least a `type`."""
+    """One action of a rule: an object with at least a `type`; its other keys are kept."""
 
-    type = StrictCharField(max_length=100)
+    type = serializers.CharField(max_length=ACTION_TYPE_MAX_LENGTH)
+
+
+@extend_schema_field(ActionSerializer(many=True))
+class ActionsField(serializers.Field):
+    """A rule's actions, kept whole, checked by the one rule of their shape (executions/rules.py)."""
 
     def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise serializers.ValidationError("Must be an object with a type.")
-        if "type" not in data:  # a PATCH's `partial` reaches nested serializers and skips `required`
-            raise serializers.ValidationError({"type": [self.fields["type"].error_messages["required"]]})
-        super().to_internal_value(data)
-        return JsonField(object_only=True).run_validation(data)  # kept whole, other keys too
+        errors = action_shape_errors(data)
+        if errors:
+            # "1.type" → {"1": {"type": [...]}}: the problem names it actions.1.type.
+            nested: dict = {}
+            for path, message in errors.items():
+                if not path:
+                    raise serializers.ValidationError(message)
+                *parents, last = path.split(".")
+                node = nested
+                for part in parents:
+                    node = node.setdefault(part, {})
+                node[last] = [message]
+            raise serializers.ValidationError(nested)
+        return data
+
+    def to_representation(self, value):
+        return value
 
 
 class RuleInputSerializer(StrictSerializer):
     name = StrictCharField(max_length=200)
     description = StrictCharField(required=False, allow_blank=True)
     trigger = StrictCharField(max_length=200)
-    actions = ActionSerializer(many=True, required=False, allow_empty=True)
+    actions = ActionsField(required=False)
     timeout_seconds = StrictIntegerField(required=False, min_value=1)
     is_enabled = StrictBooleanField(required=False)
 

@@ -11,7 +11,7 @@ T = TypeVar("T", bound="ActionRequest")
 
 @_attrs_define
 class ActionRequest:
-    """One action of a rule: an object with at least a `type`.
+    """One action of a rule: an object with at least a `type`; its other keys are kept.
 
     Attributes:
         type_ (str):
