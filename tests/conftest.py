@@ -73,3 +73,10 @@ def filled_execution(tenant, rule):
     factories.add_steps(execution, 2)
     factories.add_logs(execution, 3)
     return execution
+
+
+@pytest.fixture
+def var_dir(settings, tmp_path):
+    """The var/ folder (demo credentials, caches) in a temporary folder."""
+    settings.VAR_DIR = tmp_path
+    return tmp_path

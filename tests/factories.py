@@ -1,8 +1,10 @@
 """Plain factory functions for the tests."""
 
+import io
 import json
 from datetime import timedelta
 
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -124,3 +126,10 @@ def events(api, execution_id) -> list[dict]:
     response = api.get(f"executions/{execution_id}/events")
     assert response.status_code == 200, response.content
     return response.json()["data"]
+
+
+def run(*args) -> str:
+    """A management command as an operator runs it (call_command); what it printed on stdout."""
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()

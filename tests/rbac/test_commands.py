@@ -1,6 +1,5 @@
 """create_role, create_api_key and revoke_api_key."""
 
-import io
 import json
 from datetime import timedelta
 
@@ -8,21 +7,14 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core import serializers
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
 from rbac.keys import key_split, secret_digest
 from rbac.models import ApiKey, Role, RoleAssignment
-from tests.factories import ApiClient, assert_problem, make_execution
+from tests.factories import ApiClient, assert_problem, make_execution, run
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args) -> str:
-    out = io.StringIO()
-    call_command(*args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
 
 
 def new_key(*args) -> dict:

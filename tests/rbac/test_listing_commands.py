@@ -1,21 +1,14 @@
 """list_api_keys and list_tenants: what an operator reads at a terminal (never a secret)."""
 
-import io
 import json
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.utils import timezone
 
 from rbac.models import ApiKey
 from rbac.services import api_key_revoke
-from tests.factories import ApiClient, make_key
-
-
-def run(command: str, *args) -> str:
-    out = io.StringIO()
-    call_command(command, *args, stdout=out)
-    return out.getvalue()
+from tests.factories import ApiClient, make_key, run
 
 
 def test_list_api_keys_shows_each_keys_owner_role_state_and_use_and_never_a_secret(tenant, other_tenant, member,

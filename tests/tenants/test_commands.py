@@ -1,22 +1,15 @@
 """create_tenant: makes a tenant and prints its id."""
 
-import io
 import json
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from config.uuids import parse_uuid
 from tenants.models import Tenant
+from tests.factories import run
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args) -> str:
-    out = io.StringIO()
-    call_command(*args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
 
 
 def test_create_tenant_prints_the_id_of_the_tenant_it_made():
