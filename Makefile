@@ -4,9 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
-DEV_ENV := DEBUG=1 PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
+DEV_ENV := DEBUG=1 LOG_FORMAT=console PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
 
-.PHONY: run test install browser bench lint schema client clean
+.PHONY: run serve test install browser bench lint schema client clean
 
 $(STAMP): pyproject.toml clients/python/setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,15 @@ run: install
 	$(DEV_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production: gunicorn (gunicorn.conf.py) with the production settings (DEBUG off unless the
+# environment says otherwise; SECRET_KEY and API_KEY_PEPPER required). It checks the settings, the
+# database and the migrations first, and collects static files with hashed names.
+SERVE_ENV := DEBUG=$${DEBUG:-0} STATIC_MANIFEST=1
+serve: install
+	@$(SERVE_ENV) $(PY) -m config.preflight
+	@$(SERVE_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(SERVE_ENV) PORT=$(PORT) exec $(VENV)/bin/gunicorn -c gunicorn.conf.py config.wsgi
 
 # Debian's chromium for the admin's browser tests; skipped (the tests say why) where it cannot be installed.
 browser:

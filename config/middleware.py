@@ -3,13 +3,14 @@
 import re
 import uuid
 
+from django import db
 from django.conf import settings
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
-from django.middleware import clickjacking
+from django.http import HttpResponse
 
-from config.problems import problem_response
+from config.problems import UNAVAILABLE_RETRY_AFTER, problem_response
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}\Z")  # \Z: "$" would also match before a final newline
 
@@ -80,5 +81,41 @@ class MessageMiddleware(_OutsideApi, messages.MessageMiddleware):
     """Django's MessageMiddleware, outside the API."""
 
 
-class XFrameOptionsMiddleware(_OutsideApi, clickjacking.XFrameOptionsMiddleware):
-    """Django's XFrameOptionsMiddleware, outside the API (which answers no page to frame)."""
+class DatabaseUnavailableMiddleware:
+    """A page or answer that failed because the database went away is a 503 with Retry-After,
+    never a 500 with a stack: problem+json under /api/ (DRF's handler says the same for its views),
+    plain text elsewhere (the admin). Django drops the broken connection when the request ends, so
+    the next request connects afresh."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (db.OperationalError, db.InterfaceError)):
+            return None
+        retry_after = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+        if request.path_info.startswith("/api/"):
+            return problem_response(request, "unavailable", "The database cannot be reached; try again shortly.",
+                                    headers=retry_after)
+        return HttpResponse("The database cannot be reached; try again shortly.\n", status=503,
+                            content_type="text/plain; charset=utf-8", headers=retry_after)
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on every HTML page (the admin, the docs): scripts and styles
+    only from this site, no plugins, no framing. Inline style attributes are allowed (the admin's
+    widgets and the timeline's bars set widths inline); inline scripts are not (the docs page
+    loads its script from its own URL: SpectacularSwaggerSplitView)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = settings.CONTENT_SECURITY_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("text/html") and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = self.policy
+        return response

@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from config import metrics
 from executions import exceptions as domain
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -135,6 +136,9 @@ DOMAIN_KINDS = {
     domain.Invalid: "validation-error",
 }
 
+# rbac/authentication.py's codes of a refused key; a missing key has none of these.
+AUTH_FAILURE_REASONS = frozenset({"malformed", "unknown", "revoked", "expired", "used_up", "inactive_user"})
+
 DRF_KINDS = {
     exceptions.ParseError: "invalid-json",
     exceptions.NotAuthenticated: "not-authenticated",
@@ -171,15 +175,20 @@ def exception_handler(exc, context) -> Response | None:
         if kind is None:
             return None
         detail = str(exc.detail)
+        if kind == "not-authenticated":
+            code = exc.get_codes()
+            metrics.AUTH_FAILURES.labels(code if code in AUTH_FAILURE_REASONS else "missing").inc()
         if isinstance(exc, exceptions.UnsupportedMediaType):
             detail += " Send the body as JSON with Content-Type: application/json."
         if isinstance(exc, exceptions.Throttled):
+            metrics.THROTTLED.inc()
             headers["Retry-After"] = str(max(1, int(exc.wait or 1)))
             detail = f"Request rate limit exceeded; retry in {headers['Retry-After']} seconds."
     elif isinstance(exc, (db.OperationalError, db.InterfaceError)):
         # The database went away (restarted, unreachable, a connection broken between requests):
         # the client may try again, and Django drops the broken connection when the request ends.
         kind, detail = "unavailable", "The database cannot be reached; try again shortly."
+        metrics.DATABASE_ERRORS.inc()
         headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
     else:
         return None  # a defect: Django's handler500 answers it

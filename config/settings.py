@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -181,6 +183,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    # Outside the rest, so that every answer is logged and counted, a 413 too.
+    "config.logs.RequestLogMiddleware",
+    "config.metrics.MetricsMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -190,8 +196,30 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "config.middleware.AuthenticationMiddleware",
     "config.middleware.MessageMiddleware",
-    "config.middleware.XFrameOptionsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
 ]
+
+# Behind a TLS proxy (HTTPS=1): the scheme from X-Forwarded-Proto, a redirect to https (but for
+# the health checks, which a load balancer asks over plain HTTP), HSTS and secure cookies. Without
+# it the service answers plain HTTP (on loopback, under `make run`).
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+# Always (Django's defaults, written out): nosniff, same-origin referrers, no framing.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                           "frame-ancestors 'none'")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -266,7 +294,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed names (cached for ever by browsers) once collectstatic has written them: make serve
+    # collects with STATIC_MANIFEST=1; tests and a first `make run` serve the apps' own files.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+                    if env_bool("STATIC_MANIFEST", False) else "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Without collected files (tests, a first `make run`) WhiteNoise serves from the apps' folders.
 WHITENOISE_USE_FINDERS = True
@@ -312,13 +343,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+# json: one object per line for a log pipeline; console: readable lines (make run's).
+LOG_FORMAT = env_choice("LOG_FORMAT", "json", ("json", "console"))
+LOGGING = logging_config(level=LOG_LEVEL, form=LOG_FORMAT)
+
+# /metrics (config/metrics.py): off unless METRICS_ENABLED; with METRICS_TOKEN, only for
+# `Authorization: Bearer <METRICS_TOKEN>`.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # var/ holds the SQLite database, the file cache and collected static files.
 VAR_DIR.mkdir(exist_ok=True)

@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.negotiation import DefaultContentNegotiation
 
-from config import health, problems
+from config import health, metrics, problems
 from executions.api.views import ApiRootViewSet
 
 urlpatterns = [
@@ -13,10 +13,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     re_path(r"^healthz/?$", health.healthz, name="healthz"),
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
+    re_path(r"^metrics/?$", metrics.metrics_view, name="metrics"),
     # The schema view picks YAML or JSON by Accept or ?format=, unlike the API.
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(content_negotiation_class=DefaultContentNegotiation),
             name="schema"),
-    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Its script from its own URL (?script=), not inline: the Content-Security-Policy forbids those.
+    re_path(r"^api/docs/?$", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     # The base path without its trailing slash is the API's root too.
     re_path(r"^api/v1/automation$", ApiRootViewSet.as_view({"get": "retrieve"})),
     path("api/v1/automation/", include("executions.api.urls")),

@@ -2,6 +2,7 @@
 concurrent callers. Views, admin actions and commands call these; nothing else writes."""
 
 import json
+import logging
 from datetime import datetime, timedelta
 from functools import cache, partial
 from itertools import chain
@@ -12,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config import metrics
 from executions import selectors
 from executions.exceptions import (
     Conflict,
@@ -36,6 +38,7 @@ from executions.lifecycle import (
 from executions.models import AutomationRule, Execution, ExecutionEvent, ExecutionLog, ExecutionStep
 
 S = Execution.Status
+LOG = logging.getLogger("executions")
 COUNTERS = ("actions_total", "actions_successful", "actions_failed")
 RULE_VERSIONED_FIELDS = ("trigger", "actions", "timeout_seconds")
 
@@ -124,6 +127,21 @@ def _move(execution: Execution, target: str, *, actor: str, now: datetime, reaso
         if execution.started_at is not None:
             execution.duration_ms = max(0, int((now - execution.started_at) / timedelta(milliseconds=1)))
     _record_event(execution, type=EVENT_OF_STATUS[target], previous_status=previous, actor=actor, data=data)
+    transaction.on_commit(partial(_moved, execution.pk, previous, target, actor))
+
+
+def _started(execution_id: UUID, actor: str) -> None:
+    LOG.info("execution %s: started", execution_id,
+             extra={"execution_id": str(execution_id), "from": None, "to": S.PENDING, "actor": actor})
+    metrics.EXECUTIONS_STARTED.inc()
+
+
+def _moved(execution_id: UUID, previous: str, target: str, actor: str) -> None:
+    """Once a move is committed: its log line and metrics."""
+    LOG.info("execution %s: %s -> %s", execution_id, previous, target,
+             extra={"execution_id": str(execution_id), "from": previous, "to": target, "actor": actor})
+    if target in FINAL:
+        metrics.EXECUTIONS_FINISHED.labels(target).inc()
 
 
 def _refuse_move(execution: Execution, target: str) -> None:
@@ -176,6 +194,7 @@ def execution_start(*, tenant_id: UUID, actor: str, automation_rule_id: UUID, tr
                 idempotency_key=idempotency_key, request_fingerprint=fingerprint,
             )
             _record_event(execution, type=ExecutionEvent.Type.CREATED, previous_status=None, actor=actor)
+            transaction.on_commit(partial(_started, execution.pk, actor))
     except IntegrityError:
         # A concurrent start with the same key committed first, or the rule was deleted meanwhile.
         existing = idempotency_key and _find_by_idempotency_key(tenant_id, idempotency_key)
@@ -251,6 +270,7 @@ def execution_retry(*, tenant_id: UUID, execution_id: UUID, actor: str,
         _record_event(original, type=ExecutionEvent.Type.RETRIED, previous_status=original.status, actor=actor,
                       data={"next_attempt": str(attempt.pk)})
         _record_event(attempt, type=ExecutionEvent.Type.CREATED, previous_status=None, actor=actor)
+        transaction.on_commit(partial(_started, attempt.pk, actor))
     return attempt, True
 
 

@@ -102,20 +102,20 @@ class ApiKeyAuthentication(BaseAuthentication):
             return None
         parts = key_split(raw)
         if parts is None:
-            raise AuthenticationFailed(INVALID_KEY)
+            raise AuthenticationFailed(INVALID_KEY, code="malformed")
         prefix, secret = parts
         key = self._lookup(prefix)
         if key is None or not secret_matches(secret, key.digest):
-            raise AuthenticationFailed(INVALID_KEY)
+            raise AuthenticationFailed(INVALID_KEY, code="unknown")
         now = timezone.now()
         # Its uses are not in the row (it may be cached): _use counts them, atomically.
         state = key_state(revoked_at=key.revoked_at, expires_at=key.expires_at, now=now)
         if state != KeyState.ACTIVE:
-            raise AuthenticationFailed(REFUSED[state])
+            raise AuthenticationFailed(REFUSED[state], code=state.name.lower())
         if not key.user_is_active:
-            raise AuthenticationFailed("The API key's user is inactive.")
+            raise AuthenticationFailed("The API key's user is inactive.", code="inactive_user")
         if key.usage_limit is not None and not self._use(key, now):
-            raise AuthenticationFailed(REFUSED[KeyState.USED_UP])
+            raise AuthenticationFailed(REFUSED[KeyState.USED_UP], code=KeyState.USED_UP.name.lower())
         if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
             # At most one write a minute per key; the condition keeps concurrent requests from
             # all writing it.
@@ -126,6 +126,7 @@ class ApiKeyAuthentication(BaseAuthentication):
 
         # The key is valid from here on: whatever the answer, it carries the rate-limit fields.
         request._request.valid_key_prefix = key.prefix
+        request._request.key_tenant_id = key.tenant_id  # for the request's log line
         self._check_tenant_header(request, key.tenant_id)
         permissions = None if key.role_permissions is None else frozenset(key.role_permissions)
         # The API needs no more of the user than the lookup read; the admin-style object is
