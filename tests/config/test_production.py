@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -187,41 +188,15 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _get(url: str, **headers) -> tuple[int, bytes]:
+def _get(url: str, with_headers: bool = False, **headers):
+    """(status, body) of a GET, or (status, body, headers) `with_headers`."""
     request = urllib.request.Request(url, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, answer.read()
+        with urllib.request.urlopen(request, timeout=20) as answer:
+            found = answer.status, answer.read(), answer.headers
     except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-@pytest.fixture
-def gunicorn(tmp_path):
-    """`make serve`'s server (gunicorn.conf.py, two workers, metrics on) on a migrated database of
-    its own; yields its base URL, a key, the path of its output and its process."""
-    port = _free_port()
-    env = environment(tmp_path, METRICS_ENABLED="1", WEB_CONCURRENCY="2", PORT=str(port), LOG_FORMAT="json")
-    assert python("manage.py", "migrate", "-v0", env=env).returncode == 0
-    assert python("manage.py", "create_tenant", "Acme", env=env).returncode == 0
-    made = python("manage.py", "create_api_key", "--user", "ops", "--tenant", "acme", "--role", "admin", "--json",
-                  env=env)
-    key = json.loads(made.stdout)["key"]
-    log = tmp_path / "server.log"
-    with log.open("w") as out:
-        server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
-                                   "config.wsgi"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                  env={**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")})
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    # Up when both workers have booted (a stop while one boots is not the graceful one tested).
-    while log.read_text().count("Booting worker") < 2 or not _answers(f"{base}/healthz"):
-        assert time.monotonic() < deadline and server.poll() is None, log.read_text()
-        time.sleep(0.1)
-    yield SimpleNamespace(base=base, key=key, log=log, server=server)
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=40)
+        found = error.code, error.read(), error.headers
+    return found if with_headers else found[:2]
 
 
 def _answers(url: str) -> bool:
@@ -229,6 +204,44 @@ def _answers(url: str) -> bool:
         return _get(url)[0] == 200
     except OSError:
         return False
+
+
+@contextmanager
+def start_gunicorn(env: dict, folder: Path):
+    """gunicorn as `make serve` runs it (gunicorn.conf.py) with `env`, up once both its workers
+    have booted (a stop while one boots is not the graceful one tested)."""
+    port = _free_port()
+    log = folder / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+                                   "config.wsgi"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                  env={**env, "PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    workers = int(env.get("WEB_CONCURRENCY", "1"))
+    while log.read_text().count("Booting worker") < workers or not _answers(f"{base}/healthz"):
+        assert time.monotonic() < deadline and server.poll() is None, log.read_text()
+        time.sleep(0.1)
+    try:
+        yield SimpleNamespace(base=base, log=log, server=server)
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=40)
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """`make serve`'s server with two workers and metrics on, on a migrated database of its own,
+    with a key."""
+    env = environment(tmp_path, METRICS_ENABLED="1", WEB_CONCURRENCY="2", LOG_FORMAT="json")
+    assert python("manage.py", "migrate", "-v0", env=env).returncode == 0
+    assert python("manage.py", "create_tenant", "Acme", env=env).returncode == 0
+    made = python("manage.py", "create_api_key", "--user", "ops", "--tenant", "acme", "--role", "admin", "--json",
+                  env=env)
+    with start_gunicorn(env, tmp_path) as running:
+        running.key = json.loads(made.stdout)["key"]
+        yield running
 
 
 def test_under_gunicorn_each_request_is_one_json_line_without_the_key(gunicorn):
