@@ -83,3 +83,37 @@ def execution_find(*, execution_id: UUID) -> Execution | None:
     that are not acting for a tenant; with its rule and tenant. Never use it for an API request."""
     return (Execution.objects.select_related("rule", "tenant").filter(pk=execution_id)
             .annotate(next_attempt_ref=F("next_attempt__id")).first())
+
+
+def execution_logs(*, tenant_id: UUID, execution_id: UUID, after: int | None = None, before: int | None = None,
+                   levels: list[str] | None = None, step_key: str | None = None, contains: str | None = None,
+                   limit: int) -> list[ExecutionLog]:
+    """A page of an execution's log lines by sequence (a keyset, never an offset): the first `limit`
+    after `after`, oldest first, or with `before` the last `limit` before it, also oldest first;
+    narrowed to `levels`, one step, and text in the message."""
+    lines = log_queryset(tenant_id=tenant_id).filter(execution_id=execution_id)
+    if levels:
+        lines = lines.filter(level__in=levels)
+    if step_key:
+        lines = lines.filter(step_key=step_key)
+    if contains:
+        lines = lines.filter(message__icontains=contains)
+    if before is not None:
+        return list(lines.filter(sequence__lt=before).order_by("-sequence")[:limit])[::-1]
+    if after is not None:
+        lines = lines.filter(sequence__gt=after)
+    return list(lines.order_by("sequence")[:limit])
+
+
+def rule_recent_executions(*, tenant_id: UUID, rule_id: UUID, limit: int) -> list[Execution]:
+    """A rule's newest `limit` executions, newest first, with only what a strip of runs shows."""
+    return list(execution_queryset(tenant_id=tenant_id).filter(rule_id=rule_id)
+                .only("id", "status", "status_reason", "attempt", "created_at", "started_at", "duration_ms")
+                .order_by("-created_at", "-id")[:limit])
+
+
+def rule_run_times(*, tenant_id: UUID, rule_id: UUID, since, limit: int) -> list[tuple]:
+    """(created_at, status, duration_ms) of a rule's executions made since `since`, newest first,
+    at most `limit` of them (on the (tenant, rule, created_at) index)."""
+    return list(execution_queryset(tenant_id=tenant_id).filter(rule_id=rule_id, created_at__gte=since)
+                .order_by("-created_at", "-id").values_list("created_at", "status", "duration_ms")[:limit])

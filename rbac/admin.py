@@ -5,6 +5,7 @@ Tenants are registered here rather than in tenants/admin.py: who sees a tenant i
 assignments, and tenants must not depend on rbac."""
 
 from collections import Counter
+from datetime import UTC
 
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
@@ -22,9 +23,15 @@ from tenants.models import Tenant
 from tenants.services import tenant_create
 
 
+def short_moment(moment, *, never: str) -> str:
+    """A moment to the minute, in UTC, for a narrow column (the key's page shows it whole)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if moment else never
+
+
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin, admin.ModelAdmin):
     tenant_field = "pk"
+    list_title = "Tenants"
     form = TenantForm
     list_display = ("name", "slug", "id", "created_at", "related")
     search_fields = ("name", "slug")
@@ -74,6 +81,10 @@ class RoleAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else ("is_builtin",)
 
+    def changelist_view(self, request, extra_context=None):
+        # "Roles", not Django's "Select role to change".
+        return super().changelist_view(request, {"title": "Roles", **(extra_context or {})})
+
     @admin.display(description="Permissions")
     def permission_list(self, obj: Role) -> str:
         return ", ".join(obj.permissions) or "—"
@@ -97,7 +108,8 @@ class RoleAdmin(admin.ModelAdmin):
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(TenantScopedAdmin, admin.ModelAdmin):
-    list_display = ("user", "tenant", "role", "created_at")
+    list_title = "Role assignments"
+    list_display = ("user", "tenant_name", "role", "created_at")
     list_filter = (VisibleTenantFilter, "role")
     list_select_related = ("user", "tenant", "role")
     search_fields = ("user__username",)
@@ -137,8 +149,10 @@ class ApiKeyAdmin(TenantScopedAdmin, admin.ModelAdmin):
     answers the save; after that they are read-only, and revoked with an action. The digest is
     never shown."""
 
-    list_display = ("key_prefix", "name", "user", "tenant", "role_name", "expires_at", "usage", "last_used_at",
-                    "state")
+    list_title = "API keys"
+    # State first and short dates, so that every column fits a 1366-pixel screen beside the filters.
+    list_display = ("key_prefix", "state", "name", "user", "tenant_name", "role_name", "usage", "last_used",
+                    "expires")
     list_filter = (VisibleTenantFilter, KeyStateFilter)
     list_select_related = ("user", "tenant")
     search_fields = ("=prefix", "name", "user__username")
@@ -197,6 +211,14 @@ class ApiKeyAdmin(TenantScopedAdmin, admin.ModelAdmin):
     @admin.display(description="State")
     def state(self, obj: ApiKey) -> str:
         return obj.state()
+
+    @admin.display(description="Last used", ordering="last_used_at")
+    def last_used(self, obj: ApiKey) -> str:
+        return short_moment(obj.last_used_at, never="never")
+
+    @admin.display(description="Expires", ordering="expires_at")
+    def expires(self, obj: ApiKey) -> str:
+        return short_moment(obj.expires_at, never="never")
 
     def has_change_permission(self, request, obj=None):
         # Read-only once made: a key changes only by being revoked (an action).

@@ -7,6 +7,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 
 from config.uuids import parse_uuid
 from rbac.selectors import StaffScope, staff_scope
@@ -34,6 +35,11 @@ def adopt(target: Model, source: Model) -> None:
     target._state.db = source._state.db
 
 
+def tenant_label(name: str, slug: str) -> str:
+    """A tenant as staff tell it apart: two tenants may share a name, never a slug."""
+    return f"{name} ({slug})"
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -44,15 +50,29 @@ class TenantScopedAdmin:
     and tenant choices list only their tenants. Superusers see every tenant."""
 
     tenant_field = "tenant"
+    # The list's title; Django's is "Select <model> to change", a phrase from a pick-one dialog.
+    list_title: str | None = None
 
     def get_queryset(self, request):
         # Scoped here, so that every admin view (list, change, history, delete, actions) is.
         return request_scope(request).restrict(super().get_queryset(request), self.tenant_field)
 
+    def changelist_view(self, request, extra_context=None):
+        title = self.list_title or capfirst(self.opts.verbose_name_plural)
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "tenant":
             kwargs["queryset"] = visible_tenants(request)
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = lambda tenant: tenant_label(tenant.name, tenant.slug)
+            return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="Tenant", ordering="tenant__name")
+    def tenant_name(self, obj) -> str:
+        """The row's tenant with its slug (the admin selects the tenant with the row)."""
+        return tenant_label(obj.tenant.name, obj.tenant.slug)
 
 
 class VisibleTenantFilter(admin.SimpleListFilter):
@@ -66,7 +86,8 @@ class VisibleTenantFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        return [(str(pk), name) for pk, name in visible_tenants(request).values_list("pk", "name")]
+        tenants = visible_tenants(request).order_by("name", "slug").values_list("pk", "name", "slug")
+        return [(str(pk), tenant_label(name, slug)) for pk, name, slug in tenants]
 
     def queryset(self, request, queryset):
         if self.value() is None:

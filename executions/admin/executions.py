@@ -3,12 +3,14 @@ explains one run, and retry and cancel through the same services as the API."""
 
 from collections import Counter
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -23,13 +25,14 @@ from executions.admin.display import (
     pretty_json_or_none,
     status_badge,
 )
-from executions.admin.filters import RuleFilter, TriggerFilter
+from executions.admin.filters import RuleFilter, TriggerFilter, UnresolvedFailuresFilter
 from executions.admin.listing import EstimatedCountPaginator, SpanDatesQuerySet
+from executions.admin.logs import LEVELS, LogQuery, log_lines_jsonl, log_page
 from executions.admin.timeline import step_timeline
 from executions.exceptions import Conflict, DomainError, IllegalTransition, NotFound, RuleDisabled
-from executions.lifecycle import execution_can_cancel, execution_can_retry
-from executions.models import AutomationRule, Execution
-from rbac.admin_scope import TenantScopedAdmin, VisibleTenantFilter, plural, request_scope
+from executions.lifecycle import UNFINISHED, execution_can_cancel, execution_can_retry
+from executions.models import AutomationRule, Execution, ExecutionEvent
+from rbac.admin_scope import TenantScopedAdmin, VisibleTenantFilter, plural, request_scope, tenant_label
 from rbac.models import Permission
 
 # Bulk actions act one execution at a time, each in its own transaction: a selection across
@@ -38,10 +41,20 @@ ACTION_LIMIT = 500
 LOGS_SHOWN = 100
 STEPS_SHOWN = 200
 EVENTS_SHOWN = 50
+# How often the page of an unfinished execution reloads itself (not at all once it is final).
+REFRESH_SECONDS = 10
 # Shorter words would not use the trigram indexes; they are matched exactly only.
 MIN_CONTAINS = 3
 RULES_MATCHED = 1000
 LIST_DEFERRED = ("trigger_data", "execution_context", "error_stack", "output", "request_fingerprint", "retry_key")
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        max_length=1000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why it is cancelled: it becomes the execution's status reason and is kept on the "
+                  "cancellation in its history.",
+    )
 
 
 def next_attempt_of(execution: Execution) -> Execution | None:
@@ -49,6 +62,14 @@ def next_attempt_of(execution: Execution) -> Execution | None:
         return execution.next_attempt
     except Execution.DoesNotExist:
         return None
+
+
+def _step_took(step) -> str:
+    if step.started_at is None:
+        return "not started"
+    if step.completed_at is None:
+        return "still running"
+    return duration_text((step.completed_at - step.started_at).total_seconds() * 1000)
 
 
 class ExecutionChangeList(ChangeList):
@@ -62,8 +83,9 @@ class ExecutionChangeList(ChangeList):
 class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
     """Executions are tracked data: read-only here; staff act on them through retry and cancel."""
 
-    list_display = ("short_id", "status_badge", "rule", "tenant", "started", "duration", "attempt", "counters")
-    list_filter = ("status", VisibleTenantFilter, RuleFilter, TriggerFilter)
+    list_title = "Executions"
+    list_display = ("short_id", "status_badge", "rule", "tenant_name", "started", "duration", "attempt", "counters")
+    list_filter = ("status", UnresolvedFailuresFilter, VisibleTenantFilter, RuleFilter, TriggerFilter)
     list_select_related = ("rule", "tenant")
     # Declared for the search box; get_search_results does the search.
     search_fields = ("=id", "=idempotency_key", "=external_ref", "rule__name", "error_message")
@@ -81,7 +103,7 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     actions = ("retry_selected", "cancel_selected")
     fieldsets = (
-        (None, {"fields": ("id", "status_badge", "status_reason", "waiting_until_detail", "tenant", "rule",
+        (None, {"fields": ("id", "status_badge", "status_reason", "waiting_until_detail", "tenant_name", "rule",
                            "rule_version", "attempt", "previous_attempt", "next_attempt_link", "triggered_by",
                            "external_ref", "idempotency_key")}),
         ("Error", {"fields": ("error_message", "error_stack_text")}),
@@ -241,22 +263,23 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
 
     def _page_context(self, request, execution: Execution) -> dict:
         """Steps, log lines and events: three queries whatever their number."""
-        tenant_id = execution.tenant_id
-        steps = list(selectors.step_queryset(tenant_id=tenant_id).filter(execution_id=execution.pk)
-                     .order_by("position")[:STEPS_SHOWN])
-        logs = list(selectors.log_queryset(tenant_id=tenant_id).filter(execution_id=execution.pk)
-                    .order_by("-sequence")[:LOGS_SHOWN])
-        events = list(selectors.event_queryset(tenant_id=tenant_id).filter(execution_id=execution.pk)
-                      .order_by("-id")[:EVENTS_SHOWN])
+        ids = {"tenant_id": execution.tenant_id, "execution_id": execution.pk}
+        steps = selectors.execution_steps(**ids, limit=STEPS_SHOWN)
+        logs = selectors.execution_last_logs(**ids, limit=LOGS_SHOWN)
+        events = selectors.execution_last_events(**ids, limit=EVENTS_SHOWN)
         may_execute = self.has_execute_permission(request, execution)
         return {
             "timeline": step_timeline(execution, steps, now=timezone.now()),
+            "steps": [(step, status_badge(step.status), _step_took(step)) for step in steps],
             "steps_total": execution.step_count,
             "steps_shown": len(steps),
             "log_lines": [(line, level_badge(line.level)) for line in logs],
             "logs_total": execution.log_count,
-            "logs_api_url": reverse("executions:log-list", kwargs={"execution_id": execution.pk}),
-            "events": events,
+            "logs_url": reverse("admin:executions_execution_logs", args=[execution.pk]),
+            "events": [self._event_row(event, execution) for event in reversed(events)],
+            "events_total_shown": len(events),
+            "events_cap": EVENTS_SHOWN,
+            "refresh_seconds": REFRESH_SECONDS if execution.status in UNFINISHED else None,
             "can_retry": may_execute and execution_can_retry(
                 execution, rule_is_enabled=execution.rule.is_enabled,
                 has_next_attempt=next_attempt_of(execution) is not None),
@@ -265,21 +288,86 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
             "cancel_url": reverse("admin:executions_execution_cancel", args=[execution.pk]),
         }
 
+    def _event_row(self, event: ExecutionEvent, execution: Execution) -> dict:
+        """One row of the history. A retry leaves the status as it was and names the next attempt:
+        the row says so and links it, instead of "failed → failed" and a bare id."""
+        if event.type == ExecutionEvent.Type.RETRIED:
+            attempt = next_attempt_of(execution)
+            shown = attempt if attempt and str(attempt.pk) == event.data.get("next_attempt") else None
+            move = format_html("{} (stays; retried)", event.status)
+            link = (self._execution_link(shown) if shown else
+                    format_html("next attempt {}", event.data.get("next_attempt", "—")))
+            return {"event": event, "move": move, "data": format_html("Made {}", link)}
+        move = format_html("{} → {}", event.previous_status, event.status) if event.previous_status else (
+            format_html("→ {}", event.status))
+        return {"event": event, "move": move, "data": pretty_json(event.data) if event.data else ""}
+
     def get_urls(self):
         return [
             path("<path:object_id>/retry/", self.admin_site.admin_view(self.retry_view),
                  name="executions_execution_retry"),
             path("<path:object_id>/cancel/", self.admin_site.admin_view(self.cancel_view),
                  name="executions_execution_cancel"),
+            path("<path:object_id>/logs/", self.admin_site.admin_view(self.logs_view),
+                 name="executions_execution_logs"),
+            path("<path:object_id>/logs/download/", self.admin_site.admin_view(self.logs_download_view),
+                 name="executions_execution_logs_download"),
             *super().get_urls(),
         ]
+
+    # Every log line
+
+    def _viewed(self, request, object_id) -> Execution:
+        """The execution the request may read; another tenant's is as missing as one that does not exist."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        execution = self.get_object(request, unquote(object_id))
+        if execution is None:
+            raise Http404("No such execution.")
+        return execution
+
+    def logs_view(self, request, object_id):
+        execution = self._viewed(request, object_id)
+        query = LogQuery.of(request.GET)
+        page = log_page(execution, query)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Log lines",
+            "subtitle": str(execution.pk),
+            "opts": self.opts,
+            "execution": execution,
+            "tenant": tenant_label(execution.tenant.name, execution.tenant.slug),
+            "page": page,
+            "lines": [(line, level_badge(line.level)) for line in page.lines],
+            "query": query,
+            "levels": LEVELS,
+            "step_keys": [step.key for step in selectors.execution_steps(
+                tenant_id=execution.tenant_id, execution_id=execution.pk, limit=STEPS_SHOWN)],
+            "filtered": bool(query.levels or query.step or query.contains),
+            "change_url": self._change_url(execution),
+            "download_query": query.filters_query(),
+            "refresh_seconds": REFRESH_SECONDS if execution.status in UNFINISHED and query.newest else None,
+        }
+        return TemplateResponse(request, "admin/executions/execution/logs.html", context)
+
+    def logs_download_view(self, request, object_id):
+        execution = self._viewed(request, object_id)
+        response = StreamingHttpResponse(log_lines_jsonl(execution, LogQuery.of(request.GET)),
+                                         content_type="application/x-ndjson; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="execution-{execution.pk}-logs.jsonl"'
+        return response
 
     # Retry and cancel, one at a time from the page
 
     def retry_view(self, request, object_id):
+        """GET: what the retry will make, and a button; POST: the retry."""
         execution, refusal = self._acted_on(request, object_id)
         if refusal is not None:
             return refusal
+        if request.method == "GET":
+            return self._confirmation(request, execution, "retry", can=execution_can_retry(
+                execution, rule_is_enabled=execution.rule.is_enabled,
+                has_next_attempt=next_attempt_of(execution) is not None))
         try:
             attempt, _ = services.execution_retry(tenant_id=execution.tenant_id, execution_id=execution.pk,
                                                   actor=self._actor(request))
@@ -290,22 +378,48 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(attempt))
 
     def cancel_view(self, request, object_id):
+        """GET: a confirmation that asks for the reason; POST: the cancellation with it."""
         execution, refusal = self._acted_on(request, object_id)
         if refusal is not None:
             return refusal
+        form = CancelForm(request.POST if request.method == "POST" else None)
+        if request.method == "GET" or not form.is_valid():
+            return self._confirmation(request, execution, "cancel", can=execution_can_cancel(execution), form=form)
         try:
             services.execution_cancel(tenant_id=execution.tenant_id, execution_id=execution.pk,
-                                      actor=self._actor(request), reason="cancelled in the admin")
+                                      actor=self._actor(request), reason=form.cleaned_data["reason"])
         except DomainError as error:
             self.message_user(request, error.detail, messages.ERROR)
         else:
-            self.message_user(request, "Cancelled.", messages.SUCCESS)
+            self.message_user(request, f"Cancelled: {form.cleaned_data['reason']}", messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(execution))
+
+    def _confirmation(self, request, execution: Execution, verb: str, *, can: bool, form=None):
+        rule = execution.rule
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Retry this execution?" if verb == "retry" else "Cancel this execution?",
+            "subtitle": str(execution.pk),
+            "opts": self.opts,
+            "verb": verb,
+            "can": can,
+            "form": form,
+            "execution": execution,
+            "rule": rule,
+            "tenant": tenant_label(execution.tenant.name, execution.tenant.slug),
+            "status": status_badge(execution.status, execution.status_reason),
+            "next_attempt": next_attempt_of(execution),
+            "next_number": execution.attempt + 1,
+            "trigger_data": pretty_json(execution.trigger_data),
+            "change_url": self._change_url(execution),
+            "rule_url": reverse("admin:executions_automationrule_change", args=[rule.pk]),
+        }
+        return TemplateResponse(request, "admin/executions/execution/confirm_action.html", context)
 
     def _acted_on(self, request, object_id):
         """(execution, None) when the request may act on it, else (None, the answer)."""
-        if request.method != "POST":
-            return None, HttpResponseNotAllowed(["POST"])
+        if request.method not in ("GET", "POST"):
+            return None, HttpResponseNotAllowed(["GET", "POST"])
         execution = self.get_object(request, unquote(object_id))
         if execution is None:
             # Another tenant's execution is exactly as missing as one that does not exist.

@@ -4,6 +4,7 @@ filters on an index."""
 from django.contrib import admin
 
 from config.uuids import parse_uuid
+from executions import lifecycle
 from executions.models import AutomationRule
 from rbac.admin_scope import request_scope
 
@@ -57,3 +58,25 @@ class TriggerFilter(admin.SimpleListFilter):
         # PostgreSQL can test while it walks an index in the list's order (a subquery it would join).
         rule_ids = list(visible_rules(request).filter(trigger=self.value()).values_list("pk", flat=True))
         return queryset.filter(rule_id__in=rule_ids)
+
+
+class UnresolvedFailuresFilter(admin.SimpleListFilter):
+    """The failures still worth a look: executions that failed or timed out (lifecycle.FAILED) and
+    were not retried, so each chain of attempts shows at most its latest, and a failure a retry
+    already fixed shows not at all."""
+
+    title = "failures"
+    parameter_name = "failures"
+
+    def lookups(self, request, model_admin):
+        return [("unresolved", "Unresolved (failed or timed out, not retried)")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "unresolved":
+            return queryset
+        return unresolved_failures(queryset)
+
+
+def unresolved_failures(queryset):
+    # next_attempt is the reverse of the unique retry_of: an anti-join on its index.
+    return queryset.filter(status__in=lifecycle.FAILED, next_attempt__isnull=True)

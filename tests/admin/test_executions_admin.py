@@ -236,7 +236,7 @@ def test_the_page_shows_log_lines_newest_first_capped_with_a_link_to_every_line(
 
     assert sequences == list(range(152, 52, -1))
     assert "The newest 100 of 152 lines" in page
-    assert f'href="/api/v1/automation/executions/{failed_run.pk}/logs"' in page
+    assert f'href="{LIST}{failed_run.pk}/logs/" id="all-log-lines"' in page
     assert 'class="status-badge status-info"' in page
 
 
@@ -284,12 +284,13 @@ def test_cancel_from_the_page_cancels_through_the_service(acme_client, tenant, f
     running = make_execution(tenant=tenant, rule=failed_run.rule, status="running")
     assert 'id="cancel-execution"' in acme_client.get(page_of(running)).content.decode()
 
-    response = acme_client.post(f"{LIST}{running.pk}/cancel/")
+    response = acme_client.post(f"{LIST}{running.pk}/cancel/", {"reason": "the customer called it off"})
 
     assert response["Location"] == page_of(running)
-    assert Execution.objects.get(pk=running.pk).status == "cancelled"
+    running.refresh_from_db()
+    assert (running.status, running.status_reason) == ("cancelled", "the customer called it off")
     event = ExecutionEvent.objects.get(execution=running, type="execution.cancelled")
-    assert event.actor == "staff:ada" and event.data == {"reason": "cancelled in the admin"}
+    assert event.actor == "staff:ada" and event.data == {"reason": "the customer called it off"}
 
 
 def test_cancel_from_the_page_of_a_waiting_run_ends_the_wait_through_the_service(acme_client, tenant, failed_run):
@@ -300,21 +301,19 @@ def test_cancel_from_the_page_of_a_waiting_run_ends_the_wait_through_the_service
     page = acme_client.get(page_of(waiting)).content.decode()
     assert 'id="cancel-execution"' in page and 'id="retry-execution"' not in page
 
-    response = acme_client.post(f"{LIST}{waiting.pk}/cancel/")
+    response = acme_client.post(f"{LIST}{waiting.pk}/cancel/", {"reason": "finance said no"})
 
     assert response["Location"] == page_of(waiting)
-    assert notes(response) == ["Cancelled."]
+    assert notes(response) == ["Cancelled: finance said no"]
     waiting.refresh_from_db()
-    assert (waiting.status, waiting.status_reason, waiting.waiting_until) == (
-        "cancelled", "cancelled in the admin", None)
+    assert (waiting.status, waiting.status_reason, waiting.waiting_until) == ("cancelled", "finance said no", None)
     event = ExecutionEvent.objects.get(execution=waiting, type="execution.cancelled")
-    assert (event.previous_status, event.actor, event.data) == (
-        "waiting", "staff:ada", {"reason": "cancelled in the admin"})
+    assert (event.previous_status, event.actor, event.data) == ("waiting", "staff:ada", {"reason": "finance said no"})
 
 
-def test_retry_and_cancel_answer_only_post(acme_client, failed_run):
-    assert acme_client.get(f"{LIST}{failed_run.pk}/retry/").status_code == 405
-    assert acme_client.get(f"{LIST}{failed_run.pk}/cancel/").status_code == 405
+def test_retry_and_cancel_answer_only_get_and_post(acme_client, failed_run):
+    assert acme_client.put(f"{LIST}{failed_run.pk}/retry/").status_code == 405
+    assert acme_client.delete(f"{LIST}{failed_run.pk}/cancel/").status_code == 405
 
 
 def test_bulk_retry_acts_on_the_retryable_and_says_why_it_skipped_the_others(acme_client, tenant, failed_run):

@@ -75,8 +75,9 @@ def test_the_key_list_shows_prefix_owner_tenant_role_expiry_usage_and_last_use(r
     assert f"ak_{member.api_key.prefix}" in page
     assert "alice" in page and "Acme" in page and ">admin<" in page
     assert row.role_name == "admin"
-    for header in ("Prefix", "User", "Tenant", "Role", "Expires at", "Usage", "Last used at"):
+    for header in ("Prefix", "State", "User", "Tenant", "Role", "Expires", "Usage", "Last used"):
         assert header.lower() in page.lower(), header
+    assert "Acme (acme)" in page and "<h1>API keys</h1>" in page
     assert ApiKey.objects.get().last_used_at is not None
 
 
