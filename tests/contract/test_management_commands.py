@@ -263,3 +263,55 @@ def test_show_execution_prints_status_timing_counters_error_steps_and_last_logs(
                  "line 29"):
         assert text in printed, text
     assert "line 9\n" not in printed and " line 10" in printed  # the last 20 of 30
+
+
+# prune_executions --older-than DAYS [--tenant SLUG_OR_ID] [--batch-size N] [--dry-run]: deletes final
+# executions created more than DAYS ago (with their steps, log lines, events and deliveries) in
+# batches, each its own short transaction, with a progress bar on a terminal; an execution whose
+# next attempt is younger is kept with it; --json prints the counts. (The rest: tests/executions/test_prune.py.)
+
+def _aged(execution, days):
+    Execution.objects.filter(pk=execution.pk).update(created_at=F("created_at") - timedelta(days=days))
+    return execution
+
+
+@pytest.mark.django_db
+def test_prune_executions_deletes_old_final_executions_with_what_they_own_and_prints_the_counts(tenant):
+    rule = make_rule(tenant=tenant)
+    old = make_execution(tenant=tenant, rule=rule, status="running")
+    add_steps(old, 2)
+    add_logs(old, 5)
+    old = _aged(services.execution_report(tenant_id=tenant.pk, execution_id=old.pk, actor="system",
+                                          changes={"status": "completed"}), 40)
+    running = _aged(make_execution(tenant=tenant, rule=rule, status="running"), 40)
+    young = make_execution(tenant=tenant, rule=rule, status="completed")
+    retried = _aged(make_execution(tenant=tenant, rule=rule, status="failed"), 40)
+    attempt, _ = services.execution_retry(tenant_id=tenant.pk, execution_id=retried.pk, actor="system")
+
+    dry = json.loads(run("prune_executions", "--older-than", "30", "--dry-run", "--json"))
+    body = json.loads(run("prune_executions", "--older-than", "30", "--batch-size", "1", "--json"))
+
+    assert body == {"executions": 1, "steps": 2, "log_lines": 5, "events": 3, "seconds": body["seconds"]}
+    assert dry == {**body, "seconds": dry["seconds"], "dry_run": True}
+    assert set(Execution.objects.values_list("pk", flat=True)) == {running.pk, young.pk, retried.pk, attempt.pk}
+
+
+@pytest.mark.parametrize("args", [
+    ["prune_executions"],
+    ["prune_executions", "--older-than", "0"],
+    ["prune_executions", "--older-than", "a month"],
+    ["prune_executions", "--older-than", "30", "--batch-size", "-5"],
+], ids=lambda args: " ".join(args))
+def test_prune_executions_bad_arguments_exit_non_zero_with_one_line_error(args):
+    result = manage(*args)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert result.stderr.strip().count("\n") == 0 and result.stderr.strip(), result.stderr
+    assert "usage:" not in result.stderr.lower() and "Traceback" not in result.stderr
+
+
+@pytest.mark.django_db
+def test_prune_executions_names_an_unknown_tenant_in_one_line(tenant):
+    with pytest.raises(CommandError) as raised:
+        run("prune_executions", "--older-than", "30", "--tenant", "nowhere", "--json")
+    assert "\n" not in str(raised.value) and "nowhere" in str(raised.value)
