@@ -24,6 +24,10 @@ class IllegalTransition(Conflict):
     """A status move the lifecycle does not allow."""
 
 
+class AlreadyRetried(Conflict):
+    """An execution is retried at most once: it has its next attempt."""
+
+
 class RuleDisabled(Conflict):
     """An execution of a disabled rule cannot be started or retried."""
 

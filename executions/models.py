@@ -87,6 +87,9 @@ class Execution(models.Model):
     actions_successful = models.PositiveIntegerField(default=0)
     actions_failed = models.PositiveIntegerField(default=0)
     error_message = models.TextField(null=True, blank=True)
+    # Its rule and error message with the varying parts replaced (executions/fingerprints.py): set
+    # by the services when it fails or times out with a message; groups GET /failures.
+    error_fingerprint = models.CharField(max_length=16, null=True, blank=True, editable=False)
     error_stack = models.TextField(null=True, blank=True)
     failed_action_index = models.PositiveIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -118,6 +121,13 @@ class Execution(models.Model):
             # and never without a waiting_until). Made CONCURRENTLY by migration 0004.
             models.Index(fields=("waiting_until",), name="exec_waiting_until",
                          condition=Q(status=ExecutionStatus.WAITING, waiting_until__isnull=False)),
+            # GET /executions?error_fingerprint= (newest first, keyset) and a group's sample.
+            # Made CONCURRENTLY by migration 0007, as are the next one.
+            models.Index(F("tenant"), F("error_fingerprint"), F("created_at").desc(), F("id").desc(),
+                         name="exec_tenant_fingerprint", condition=Q(error_fingerprint__isnull=False)),
+            # GET /failures: the fingerprinted failures of a tenant in a window of created_at.
+            models.Index(fields=("tenant", "created_at", "error_fingerprint", "rule"), name="exec_tenant_failures",
+                         condition=Q(error_fingerprint__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(
@@ -285,3 +295,23 @@ class ExecutionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.previous_status or '-'} -> {self.status}"
+
+
+class BulkActionAnswer(models.Model):
+    """The first answer of a bulk retry or cancel sent with an Idempotency-Key: a repeat with the
+    key answers it again instead of acting twice."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    action = models.CharField(max_length=16)
+    idempotency_key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    answer = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("tenant", "action", "idempotency_key"), name="bulk_answer_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"bulk {self.action} {self.idempotency_key}"

@@ -16,6 +16,7 @@ from django.utils import timezone
 from config import metrics
 from executions import selectors
 from executions.exceptions import (
+    AlreadyRetried,
     Conflict,
     IdempotencyConflict,
     IllegalTransition,
@@ -23,10 +24,12 @@ from executions.exceptions import (
     NotFound,
     RuleDisabled,
 )
+from executions.fingerprints import fingerprint
 from executions.lifecycle import (
     AGEING,
     CANCELLABLE,
     EVENT_OF_STATUS,
+    FAILED,
     FINAL,
     RETRYABLE,
     STEP_FINISHED,
@@ -95,7 +98,8 @@ def _record_event(execution: Execution, *, type: str, previous_status: str | Non
 
 
 # The columns a status move writes (see _move).
-MOVE_FIELDS = ("status", "status_reason", "waiting_until", "started_at", "completed_at", "duration_ms", "updated_at")
+MOVE_FIELDS = ("status", "status_reason", "waiting_until", "started_at", "completed_at", "duration_ms",
+               "error_fingerprint", "updated_at")
 # What most changes neither read nor write: big JSON, left in the row (loaded only if touched).
 UNREAD = ("trigger_data", "execution_context", "output", "error_stack", "request_fingerprint")
 
@@ -122,6 +126,8 @@ def _move(execution: Execution, target: str, *, actor: str, now: datetime, reaso
         execution.waiting_until = None  # it says when a wait ends: nothing outside waiting
     if target == S.RUNNING and execution.started_at is None:
         execution.started_at = now
+    if target in FAILED:  # the group of its failure, from its rule and its message as they are now
+        execution.error_fingerprint = fingerprint(execution.rule_id, execution.error_message)
     if target in FINAL:
         execution.completed_at = now
         if execution.started_at is not None:
@@ -252,8 +258,8 @@ def execution_retry(*, tenant_id: UUID, execution_id: UUID, actor: str,
         if existing is not None:
             if idempotency_key is not None and existing.retry_key == idempotency_key:
                 return existing, False
-            raise Conflict(f"The execution was already retried; its next attempt is {existing.pk}. "
-                           "Retry that attempt instead.")
+            raise AlreadyRetried(f"The execution was already retried; its next attempt is {existing.pk}. "
+                                 "Retry that attempt instead.")
         if original.status not in RETRYABLE:
             raise IllegalTransition(
                 f"Only a failed, timed-out or cancelled execution can be retried; this one is {original.status}."

@@ -23,7 +23,7 @@ OPERATIONS = {
     "get_api_root", "list_executions", "start_execution", "get_execution", "update_execution", "retry_execution",
     "cancel_execution", "list_execution_events", "list_steps", "add_step", "get_step", "update_step",
     "list_logs", "append_logs", "list_rules", "create_rule", "get_rule", "update_rule", "delete_rule",
-    "list_rule_executions", "get_rule_execution",
+    "list_rule_executions", "get_rule_execution", "list_failures", "bulk_retry_executions", "bulk_cancel_executions",
 }
 
 
@@ -56,7 +56,7 @@ def test_operations_have_readable_ids_and_each_path_id_one_name(schema):
         assert names <= {"execution_id", "rule_id", "step_key"}, path
         if "/rules/" in path:
             assert "rule_id" in names, path
-        if "/executions/" in path:
+        if "/executions/" in path and not path.endswith(("/bulk-retry", "/bulk-cancel")):
             assert "execution_id" in names, path
 
 
@@ -229,6 +229,14 @@ def test_a_walk_through_every_operation_answers_what_the_schema_documents(
     assert api.post(f"executions/{attempt}/cancel", {"reason": "Customer withdrew"}).status_code == 200
     assert_problem(api.post(f"executions/{attempt}/cancel"), 409)
     assert_problem(api.post(f"executions/{missing}/cancel"), 404)
+
+    # Failure groups and bulk actions
+    assert api.get("failures").json()["data"][0]["count"] == 1
+    assert_problem(api.get("failures", {"since": "soon"}), 400)
+    assert api.post("executions/bulk-retry", {"filter": {"status": "failed"}, "dry_run": True}).status_code == 200
+    assert_problem(viewer.post("executions/bulk-retry", {"filter": {"status": "failed"}}), 403)
+    assert api.post("executions/bulk-cancel", {"filter": {"status": "waiting"}, "reason": "moved"}).status_code == 200
+    assert_problem(api.post("executions/bulk-cancel", {"filter": {}}), 400)
 
     # A rule's executions
     assert api.get(f"rules/{rule_id}/executions", {"status": "failed"}).status_code == 200

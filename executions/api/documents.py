@@ -229,6 +229,7 @@ EXECUTION_ITEM_FIELDS: tuple[Field, ...] = (
     Column("idempotency_key", TEXT, "idempotency_key"),
     Column("external_ref", TEXT, "external_ref"),
     Column("rule_version", INT, "rule_version"),
+    Column("error_fingerprint", TEXT, "error_fingerprint"),
     Column("created_at", TIME, "created_at"),
     Column("updated_at", TIME, "updated_at"),
 )

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from drf_spectacular.utils import OpenApiExample
 
 from config.problems import problem_type
-from executions.api.links import api_root_links, execution_links, rule_links
+from executions.api.links import api_root_links, execution_links, failure_group_links, rule_links
 
 ROOT = "https://tracking.example.com/api/v1/automation"
 TENANT = "01936f0e-5a1b-7c3d-8e4f-5a6b7c8d9e0f"
@@ -83,6 +83,7 @@ EXECUTION_ITEM = {
     "idempotency_key": "order-4711-confirmation",
     "external_ref": "order-4711",
     "rule_version": 2,
+    "error_fingerprint": "5d1e0c3a9b7f2e46",
     "created_at": "2026-11-25T10:00:00.010Z",
     "updated_at": "2026-11-25T10:00:03.030Z",
     "_links": execution_links(LINK_STATE, ROOT),
@@ -166,6 +167,23 @@ PROBLEMS = {
 
 # Response bodies, by component: each is {"data": ...} (and pagination for a page).
 API_ROOT = {"data": {"_links": api_root_links(ROOT)}}
+FINGERPRINT = EXECUTION_ITEM["error_fingerprint"]
+FAILURE_GROUPS = {"data": [{
+    "error_fingerprint": FINGERPRINT, "automation_rule_id": RULE, "rule_name": "Order confirmation",
+    "message": "SMTP <n>: temporary failure, try again later", "count": 1843, "retryable": 1790,
+    "first_seen": "2026-11-25T09:02:11.431Z", "last_seen": "2026-11-25T10:00:00.010Z",
+    "sample_execution_id": EXECUTION, "_links": failure_group_links(FINGERPRINT, ROOT),
+}]}
+BULK_RETRY = {"filter": {"error_fingerprint": FINGERPRINT}, "dry_run": True, "limit": 2}
+BULK_DRY_RUN = {"data": {"dry_run": True, "matched": 1843, "more": True, "acted": 1,
+                         "skipped": {"already_retried": 1}, "results": [
+                             {"execution_id": EXECUTION, "outcome": "would_retry", "next_attempt": None},
+                             {"execution_id": "01936f10-4d5e-7f60-8172-839405a6b7c8", "outcome": "already_retried",
+                              "next_attempt": None}]}}
+BULK_CANCEL = {"filter": {"status": ["waiting"], "automation_rule_id": RULE}, "reason": "The approval flow moved.",
+               "limit": 100}
+BULK_CANCELLED = {"data": {"dry_run": False, "matched": 1, "more": False, "acted": 1, "skipped": {}, "results": [
+    {"execution_id": EXECUTION, "outcome": "cancelled", "next_attempt": None}]}}
 EXECUTION_ENVELOPE = {"data": EXECUTION_BODY}
 EXECUTION_PAGE = _page([EXECUTION_ITEM])
 RULE_ENVELOPE = {"data": RULE_BODY}

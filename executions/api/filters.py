@@ -1,9 +1,18 @@
 """The filters of the list endpoints (config/filters.py makes them strict)."""
 
 import django_filters
+from django import forms
 
 from config.filters import BooleanFilter, StrictFilterSet, UtcDateTimeFilter, UuidFilter, integer_filter
 from executions.models import AutomationRule, Execution, ExecutionLog
+
+
+class FingerprintFilter(django_filters.Filter):
+    field_class = forms.RegexField
+
+    def __init__(self, **kwargs):
+        message = "Must be an error fingerprint: 16 lowercase hexadecimal characters."
+        super().__init__(regex=r"^[0-9a-f]{16}\Z", error_messages={"invalid": message}, **kwargs)
 
 
 class ExecutionFilter(StrictFilterSet):
@@ -20,6 +29,7 @@ class ExecutionFilter(StrictFilterSet):
     max_duration_ms = integer_filter("duration_ms", "lte")
     triggered_by = django_filters.CharFilter()
     external_ref = django_filters.CharFilter()
+    error_fingerprint = FingerprintFilter()
 
     class Meta:
         model = Execution
@@ -51,4 +61,16 @@ class RuleFilter(StrictFilterSet):
 
     class Meta:
         model = AutomationRule
+        fields = ()
+
+
+class FailureFilter(StrictFilterSet):
+    """GET /failures: the window (its bounds are checked by the view) and the rule."""
+
+    since = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    automation_rule_id = UuidFilter(field_name="rule_id")
+
+    class Meta:
+        model = Execution
         fields = ()

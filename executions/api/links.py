@@ -78,6 +78,12 @@ def api_root_links(root: str) -> dict:
         "self": _get(root),
         "executions": _get(f"{root}/executions"),
         "rules": _get(f"{root}/rules"),
+        "failures": _get(f"{root}/failures"),
         "schema": _get(f"{site}/api/schema/"),
         "docs": _get(f"{site}/api/docs/"),
     }
+
+
+def failure_group_links(fingerprint: str, root: str) -> dict:
+    return {"executions": _get(f"{root}/executions?error_fingerprint={fingerprint}"),
+            "bulk_retry": _post(f"{root}/executions/bulk-retry")}

@@ -49,6 +49,10 @@ COMPONENT_NAMES = {
     bodies.LogEntryInputSerializer: "LogEntry",
     bodies.CancelInputSerializer: "Cancel",
     bodies.RuleInputSerializer: "RuleInput",
+    bodies.BulkInputSerializer: "BulkRetry",
+    bodies.BulkCancelInputSerializer: "BulkCancel",
+    bodies.BulkResultOutputSerializer: "BulkResult",
+    bodies.FailureGroupOutputSerializer: "FailureGroup",
 }
 for serializer_class, component_name in COMPONENT_NAMES.items():
     extend_schema_serializer(component_name=component_name)(serializer_class)
@@ -169,6 +173,20 @@ EXECUTIONS = {
         examples=[sent("With a reason", examples.CANCEL), answer("The run", examples.EXECUTION_ENVELOPE)],
         responses={200: EXECUTION, **errors(400, 401, 403, 404, 409, 429)},
     ),
+    "bulk_retry": _operation(
+        "bulk_retry_executions", "Retry every execution a filter selects (or say what a retry would do)",
+        request=bodies.BulkInputSerializer,
+        examples=[sent("A failure group, dry run first", examples.BULK_RETRY),
+                  answer("The dry run", examples.BULK_DRY_RUN)],
+        responses={200: enveloped(bodies.BulkResultOutputSerializer), **errors(400, 401, 403, 409, 413, 429)},
+    ),
+    "bulk_cancel": _operation(
+        "bulk_cancel_executions", "Cancel every execution a filter selects (or say what a cancel would do)",
+        request=bodies.BulkCancelInputSerializer,
+        examples=[sent("The waiting runs of a rule", examples.BULK_CANCEL),
+                  answer("Cancelled", examples.BULK_CANCELLED)],
+        responses={200: enveloped(bodies.BulkResultOutputSerializer), **errors(400, 401, 403, 409, 413, 429)},
+    ),
     "events": _read("list_execution_events", "The execution's history, oldest first",
                     enveloped(bodies.EventOutputSerializer, many=True), 404,
                     examples=[answer("Created, then failed", examples.EVENT_LIST)]),
@@ -220,4 +238,10 @@ RULES = {
                                  responses={200: RULE, **errors(400, 401, 403, 404, 413, 429)}),
     "destroy": _operation("delete_rule", "Delete a rule that has no executions",
                           responses={204: None, **errors(400, 401, 403, 404, 409, 429)}),
+}
+
+FAILURES = {
+    "list": _read("list_failures", "Failed and timed-out executions grouped by error fingerprint",
+                  enveloped(bodies.FailureGroupOutputSerializer, many=True),
+                  examples=[answer("An SMTP outage", examples.FAILURE_GROUPS)]),
 }

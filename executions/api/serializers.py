@@ -223,6 +223,20 @@ class CancelInputSerializer(StrictSerializer):
     reason = _text(STATUS_REASON_MAX_LENGTH)  # it becomes the status_reason
 
 
+class BulkInputSerializer(StrictSerializer):
+    """POST /executions/bulk-retry and /bulk-cancel. `filter` holds the list's filters as JSON
+    values (a list for a repeatable one); the view checks them with the list's own filter code."""
+
+    filter = JsonField(object_only=True, help_text="The list's filters, e.g. {\"error_fingerprint\": "
+                                                   "\"5d1e0c3a9b7f2e46\"}; at least one.")
+    dry_run = StrictBooleanField(required=False, default=False)
+    limit = StrictIntegerField(required=False, default=100, min_value=1, max_value=1000)
+
+
+class BulkCancelInputSerializer(BulkInputSerializer):
+    reason = _text(STATUS_REASON_MAX_LENGTH)
+
+
 class RetryInputSerializer(StrictSerializer):
     """A retry takes no body fields; its Idempotency-Key is a header."""
 
@@ -251,6 +265,7 @@ class ApiRootLinksSerializer(serializers.Serializer):
     self = LinkSerializer()
     executions = LinkSerializer()
     rules = LinkSerializer()
+    failures = LinkSerializer()
     schema = LinkSerializer()
     docs = LinkSerializer()
 
@@ -336,6 +351,10 @@ class ExecutionItemOutputSerializer(serializers.Serializer):
     idempotency_key = serializers.CharField(allow_null=True)
     external_ref = serializers.CharField(allow_null=True)
     rule_version = serializers.IntegerField()
+    error_fingerprint = serializers.RegexField(
+        r"^[0-9a-f]{16}$", allow_null=True,
+        help_text="The group of its failure (GET /failures): null unless failed or timed out with an error_message.",
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     _links = ExecutionLinksSerializer()
@@ -355,3 +374,39 @@ class LogsAppendedOutputSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     first_sequence = serializers.IntegerField()
     last_sequence = serializers.IntegerField()
+
+
+class BulkResultItemSerializer(serializers.Serializer):
+    execution_id = serializers.UUIDField()
+    outcome = serializers.ChoiceField(choices=[
+        "retried", "cancelled", "would_retry", "would_cancel", "already_retried", "not_retryable_status",
+        "rule_disabled", "not_cancellable_status"])
+    next_attempt = serializers.UUIDField(allow_null=True)
+
+
+class BulkResultOutputSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    matched = serializers.IntegerField(help_text="All that the filter selects.")
+    more = serializers.BooleanField(help_text="More were selected than `limit`.")
+    acted = serializers.IntegerField()
+    skipped = serializers.DictField(child=serializers.IntegerField(), help_text="reason -> count")
+    results = BulkResultItemSerializer(many=True)
+
+
+class FailureLinksSerializer(serializers.Serializer):
+    executions = LinkSerializer()
+    bulk_retry = LinkSerializer()
+
+
+class FailureGroupOutputSerializer(serializers.Serializer):
+    error_fingerprint = serializers.CharField()
+    automation_rule_id = serializers.UUIDField()
+    rule_name = serializers.CharField()
+    message = serializers.CharField(help_text="The message with its varying parts as <n>, <uuid>, <hex>, <str>, "
+                                              "<email>, <query>.")
+    count = serializers.IntegerField()
+    retryable = serializers.IntegerField(help_text="How many of them a retry would accept now.")
+    first_seen = serializers.DateTimeField()
+    last_seen = serializers.DateTimeField()
+    sample_execution_id = serializers.UUIDField()
+    _links = FailureLinksSerializer()

@@ -5,6 +5,7 @@ from django.urls import re_path
 from executions.api.views import (
     ApiRootViewSet,
     ExecutionViewSet,
+    FailureViewSet,
     LogViewSet,
     RuleExecutionViewSet,
     RuleViewSet,
@@ -24,6 +25,9 @@ def route(pattern: str, view, name: str):
 urlpatterns = [
     route("", ApiRootViewSet.as_view({"get": "retrieve"}), "api-root"),
     route("executions", ExecutionViewSet.as_view({"get": "list", "post": "create"}), "execution-list"),
+    # Before the detail route, whose pattern would take these names as ids.
+    route("executions/bulk-retry", ExecutionViewSet.as_view({"post": "bulk_retry"}), "execution-bulk-retry"),
+    route("executions/bulk-cancel", ExecutionViewSet.as_view({"post": "bulk_cancel"}), "execution-bulk-cancel"),
     route(f"executions/{EXECUTION}", ExecutionViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
           "execution-detail"),
     route(f"executions/{EXECUTION}/retry", ExecutionViewSet.as_view({"post": "retry"}), "execution-retry"),
@@ -35,6 +39,7 @@ urlpatterns = [
           StepViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), "step-detail"),
     route(f"executions/{EXECUTION}/logs", LogViewSet.as_view({"get": "list", "post": "create"}),
           "log-list"),
+    route("failures", FailureViewSet.as_view({"get": "list"}), "failure-list"),
     route("rules", RuleViewSet.as_view({"get": "list", "post": "create"}), "rule-list"),
     route(f"rules/{RULE}", RuleViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
           "rule-detail"),

@@ -6,17 +6,28 @@ import hashlib
 import json
 from uuid import UUID
 
+from django.http import QueryDict
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.decorators import action
 
 from config.api import ApiViewSet, Inputs, PathParam, uuid_in_path
 from config.pagination import BY_SEQUENCE, NEWEST_FIRST, paginate_by_sequence, paginate_newest_first
 from config.problems import NotFound as NoSuch
-from config.problems import invalid
-from executions import selectors, services
+from config.problems import ValidationFailed, invalid
+from config.times import iso
+from executions import bulk, failures, selectors, services
 from executions.api import bodies, documents, schema, serializers
-from executions.api.filters import ExecutionFilter, LogFilter, RuleExecutionFilter, RuleFilter
-from executions.api.links import api_root, api_root_links, execution_url, logs_url, rule_url, step_url
+from executions.api.filters import ExecutionFilter, FailureFilter, LogFilter, RuleExecutionFilter, RuleFilter
+from executions.api.links import (
+    api_root,
+    api_root_links,
+    execution_url,
+    failure_group_links,
+    logs_url,
+    rule_url,
+    step_url,
+)
 from executions.exceptions import NotFound
 from executions.models import STEP_KEY_REGEX, is_step_key
 from rbac.permissions import CanExecute, CanWrite
@@ -86,6 +97,7 @@ class ExecutionViewSet(ExecutionReads):
 
     permission_by_action = {
         "create": CanWrite, "partial_update": CanWrite, "retry": CanExecute, "cancel": CanExecute,
+        "bulk_retry": CanExecute, "bulk_cancel": CanExecute,
     }
     path = {"execution_id": EXECUTION_ID}
     inputs = {
@@ -93,6 +105,8 @@ class ExecutionViewSet(ExecutionReads):
         "retrieve": Inputs(fields=documents.EXECUTION_FIELD_NAMES, expand=("rule",)),
         "create": Inputs(idempotency_key=True),
         "retry": Inputs(idempotency_key=True),
+        "bulk_retry": Inputs(idempotency_key=True),
+        "bulk_cancel": Inputs(idempotency_key=True),
     }
 
     def list(self, request):
@@ -135,6 +149,48 @@ class ExecutionViewSet(ExecutionReads):
         services.execution_cancel(tenant_id=self.tenant_id, execution_id=execution_id, actor=self.actor,
                                   reason=data.get("reason"))
         return self.ok(self._whole(execution_id))
+
+    @action(detail=False, methods=["post"], url_path="bulk-retry")
+    def bulk_retry(self, request):
+        return self._bulk(bulk.RETRY, serializers.BulkInputSerializer)
+
+    @action(detail=False, methods=["post"], url_path="bulk-cancel")
+    def bulk_cancel(self, request):
+        return self._bulk(bulk.CANCEL, serializers.BulkCancelInputSerializer)
+
+    def _bulk(self, action_name: str, serializer_class):
+        data = self.validated(serializer_class)
+        answer = bulk.bulk_act_once(
+            idempotency_key=self.idempotency_key, fingerprint=bulk.request_fingerprint(self.request.data),
+            action=action_name, tenant_id=self.tenant_id, actor=self.actor, dry_run=data["dry_run"],
+            limit=data["limit"], reason=data.get("reason"), selection=self._selection(data["filter"]),
+        )
+        return self.ok(answer)
+
+    def _selection(self, given: dict):
+        """The executions `filter` selects, checked by the list's own filters."""
+        if not given:
+            raise invalid("filter", "Name at least one filter, as the list takes them.")
+        query, errors = QueryDict(mutable=True), {}
+        for name, value in given.items():
+            if name not in ExecutionFilter.names():
+                errors[f"filter.{name}"] = [f"Unknown filter; the list takes: {', '.join(ExecutionFilter.names())}."]
+            elif isinstance(value, list) and name in ExecutionFilter.multi_value and value:
+                query.setlist(name, [str(item) for item in value])
+            elif isinstance(value, (str, int)) and not isinstance(value, bool) and str(value) != "":
+                query[name] = str(value)
+            elif isinstance(value, bool):
+                query[name] = "true" if value else "false"
+            else:
+                errors[f"filter.{name}"] = ["Must be a non-empty string or number"
+                                            + (", or a list of them." if name in ExecutionFilter.multi_value else ".")]
+        filterset = ExecutionFilter(query, queryset=selectors.execution_queryset(tenant_id=self.tenant_id))
+        if not errors and not filterset.is_valid():
+            errors = {f"filter.{name}": [str(message) for message in messages]
+                      for name, messages in filterset.errors.items()}
+        if errors:
+            raise ValidationFailed.of(errors)
+        return filterset.qs
 
     @action(detail=True, methods=["get"])
     def events(self, request, execution_id: UUID):
@@ -259,3 +315,29 @@ class RuleViewSet(ApiViewSet):
     def destroy(self, request, rule_id: UUID):
         services.rule_delete(tenant_id=self.tenant_id, rule_id=rule_id)
         return self.no_content()
+
+
+@extend_schema_view(**schema.FAILURES)
+class FailureViewSet(ApiViewSet):
+    """Failure groups: what is failing, and how many of each."""
+
+    inputs = {"list": Inputs(filters=FailureFilter)}
+
+    def list(self, request):
+        chosen = self.filters.form.cleaned_data
+        until = chosen["until"] or timezone.now()
+        since = chosen["since"] or until - failures.DEFAULT_WINDOW
+        if since >= until:
+            raise invalid("since", "Must be before until.")
+        if until - since > failures.MAX_WINDOW:
+            raise invalid("since", "The window may be at most 31 days.")
+        groups = failures.failure_groups(tenant_id=self.tenant_id, since=since, until=until,
+                                         rule_id=chosen["automation_rule_id"])
+        root = api_root(request)
+        return self.ok([{
+            "error_fingerprint": group.error_fingerprint, "automation_rule_id": str(group.automation_rule_id),
+            "rule_name": group.rule_name, "message": group.message, "count": group.count,
+            "retryable": group.retryable, "first_seen": iso(group.first_seen), "last_seen": iso(group.last_seen),
+            "sample_execution_id": str(group.sample_execution_id),
+            "_links": failure_group_links(group.error_fingerprint, root),
+        } for group in groups])

@@ -4,6 +4,14 @@ from .action_request import ActionRequest
 from .api_root import ApiRoot
 from .api_root_envelope import ApiRootEnvelope
 from .api_root_links import ApiRootLinks
+from .bulk_cancel_request import BulkCancelRequest
+from .bulk_cancel_request_filter import BulkCancelRequestFilter
+from .bulk_result import BulkResult
+from .bulk_result_envelope import BulkResultEnvelope
+from .bulk_result_item import BulkResultItem
+from .bulk_result_skipped import BulkResultSkipped
+from .bulk_retry_request import BulkRetryRequest
+from .bulk_retry_request_filter import BulkRetryRequestFilter
 from .cancel_request import CancelRequest
 from .event import Event
 from .event_data import EventData
@@ -22,6 +30,9 @@ from .execution_start_request_execution_context import ExecutionStartRequestExec
 from .execution_start_request_trigger_data import ExecutionStartRequestTriggerData
 from .execution_status import ExecutionStatus
 from .execution_trigger_data import ExecutionTriggerData
+from .failure_group import FailureGroup
+from .failure_group_list_envelope import FailureGroupListEnvelope
+from .failure_links import FailureLinks
 from .get_execution_expand import GetExecutionExpand
 from .get_rule_execution_expand import GetRuleExecutionExpand
 from .link import Link
@@ -38,6 +49,7 @@ from .log_line_page import LogLinePage
 from .logs_append_request import LogsAppendRequest
 from .logs_appended import LogsAppended
 from .logs_appended_envelope import LogsAppendedEnvelope
+from .outcome_enum import OutcomeEnum
 from .pagination import Pagination
 from .patched_execution_report_request import PatchedExecutionReportRequest
 from .patched_execution_report_request_execution_context import PatchedExecutionReportRequestExecutionContext
@@ -62,6 +74,14 @@ __all__ = (
     "ApiRoot",
     "ApiRootEnvelope",
     "ApiRootLinks",
+    "BulkCancelRequest",
+    "BulkCancelRequestFilter",
+    "BulkResult",
+    "BulkResultEnvelope",
+    "BulkResultItem",
+    "BulkResultSkipped",
+    "BulkRetryRequest",
+    "BulkRetryRequestFilter",
     "CancelRequest",
     "Event",
     "EventData",
@@ -80,6 +100,9 @@ __all__ = (
     "ExecutionStartRequestTriggerData",
     "ExecutionStatus",
     "ExecutionTriggerData",
+    "FailureGroup",
+    "FailureGroupListEnvelope",
+    "FailureLinks",
     "GetExecutionExpand",
     "GetRuleExecutionExpand",
     "Link",
@@ -96,6 +119,7 @@ __all__ = (
     "LogsAppended",
     "LogsAppendedEnvelope",
     "LogsAppendRequest",
+    "OutcomeEnum",
     "Pagination",
     "PatchedExecutionReportRequest",
     "PatchedExecutionReportRequestExecutionContext",

@@ -20,6 +20,7 @@ class ApiRootLinks:
         self_ (Link):
         executions (Link):
         rules (Link):
+        failures (Link):
         schema (Link):
         docs (Link):
     """
@@ -27,6 +28,7 @@ class ApiRootLinks:
     self_: Link
     executions: Link
     rules: Link
+    failures: Link
     schema: Link
     docs: Link
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -37,6 +39,8 @@ class ApiRootLinks:
         executions = self.executions.to_dict()
 
         rules = self.rules.to_dict()
+
+        failures = self.failures.to_dict()
 
         schema = self.schema.to_dict()
 
@@ -49,6 +53,7 @@ class ApiRootLinks:
                 "self": self_,
                 "executions": executions,
                 "rules": rules,
+                "failures": failures,
                 "schema": schema,
                 "docs": docs,
             }
@@ -67,6 +72,8 @@ class ApiRootLinks:
 
         rules = Link.from_dict(d.pop("rules"))
 
+        failures = Link.from_dict(d.pop("failures"))
+
         schema = Link.from_dict(d.pop("schema"))
 
         docs = Link.from_dict(d.pop("docs"))
@@ -75,6 +82,7 @@ class ApiRootLinks:
             self_=self_,
             executions=executions,
             rules=rules,
+            failures=failures,
             schema=schema,
             docs=docs,
         )

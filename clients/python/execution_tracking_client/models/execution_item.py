@@ -53,6 +53,8 @@ class ExecutionItem:
         idempotency_key (None | str):
         external_ref (None | str):
         rule_version (int):
+        error_fingerprint (None | str): The group of its failure (GET /failures): null unless failed or timed out with
+            an error_message.
         created_at (datetime.datetime):
         updated_at (datetime.datetime):
         links (ExecutionLinks):
@@ -81,6 +83,7 @@ class ExecutionItem:
     idempotency_key: None | str
     external_ref: None | str
     rule_version: int
+    error_fingerprint: None | str
     created_at: datetime.datetime
     updated_at: datetime.datetime
     links: ExecutionLinks
@@ -157,6 +160,9 @@ class ExecutionItem:
 
         rule_version = self.rule_version
 
+        error_fingerprint: None | str
+        error_fingerprint = self.error_fingerprint
+
         created_at = self.created_at.isoformat()
 
         updated_at = self.updated_at.isoformat()
@@ -190,6 +196,7 @@ class ExecutionItem:
                 "idempotency_key": idempotency_key,
                 "external_ref": external_ref,
                 "rule_version": rule_version,
+                "error_fingerprint": error_fingerprint,
                 "created_at": created_at,
                 "updated_at": updated_at,
                 "_links": links,
@@ -343,6 +350,13 @@ class ExecutionItem:
 
         rule_version = d.pop("rule_version")
 
+        def _parse_error_fingerprint(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        error_fingerprint = _parse_error_fingerprint(d.pop("error_fingerprint"))
+
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
@@ -373,6 +387,7 @@ class ExecutionItem:
             idempotency_key=idempotency_key,
             external_ref=external_ref,
             rule_version=rule_version,
+            error_fingerprint=error_fingerprint,
             created_at=created_at,
             updated_at=updated_at,
             links=links,

@@ -19,6 +19,7 @@ def _get_kwargs(
     completed_after: datetime.datetime | Unset = UNSET,
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
+    error_fingerprint: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
     fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
@@ -56,6 +57,8 @@ def _get_kwargs(
     params["completed_before"] = json_completed_before
 
     params["cursor"] = cursor
+
+    params["error_fingerprint"] = error_fingerprint
 
     params["external_ref"] = external_ref
 
@@ -156,6 +159,7 @@ def sync_detailed(
     completed_after: datetime.datetime | Unset = UNSET,
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
+    error_fingerprint: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
     fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
@@ -177,6 +181,7 @@ def sync_detailed(
         completed_after (datetime.datetime | Unset):
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
+        error_fingerprint (str | Unset):
         external_ref (str | Unset):
         fields (str | Unset):
         max_duration_ms (int | Unset):
@@ -202,6 +207,7 @@ def sync_detailed(
         completed_after=completed_after,
         completed_before=completed_before,
         cursor=cursor,
+        error_fingerprint=error_fingerprint,
         external_ref=external_ref,
         fields=fields,
         max_duration_ms=max_duration_ms,
@@ -229,6 +235,7 @@ def sync(
     completed_after: datetime.datetime | Unset = UNSET,
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
+    error_fingerprint: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
     fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
@@ -250,6 +257,7 @@ def sync(
         completed_after (datetime.datetime | Unset):
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
+        error_fingerprint (str | Unset):
         external_ref (str | Unset):
         fields (str | Unset):
         max_duration_ms (int | Unset):
@@ -276,6 +284,7 @@ def sync(
         completed_after=completed_after,
         completed_before=completed_before,
         cursor=cursor,
+        error_fingerprint=error_fingerprint,
         external_ref=external_ref,
         fields=fields,
         max_duration_ms=max_duration_ms,
@@ -297,6 +306,7 @@ async def asyncio_detailed(
     completed_after: datetime.datetime | Unset = UNSET,
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
+    error_fingerprint: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
     fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
@@ -318,6 +328,7 @@ async def asyncio_detailed(
         completed_after (datetime.datetime | Unset):
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
+        error_fingerprint (str | Unset):
         external_ref (str | Unset):
         fields (str | Unset):
         max_duration_ms (int | Unset):
@@ -343,6 +354,7 @@ async def asyncio_detailed(
         completed_after=completed_after,
         completed_before=completed_before,
         cursor=cursor,
+        error_fingerprint=error_fingerprint,
         external_ref=external_ref,
         fields=fields,
         max_duration_ms=max_duration_ms,
@@ -368,6 +380,7 @@ async def asyncio(
     completed_after: datetime.datetime | Unset = UNSET,
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
+    error_fingerprint: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
     fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
@@ -389,6 +402,7 @@ async def asyncio(
         completed_after (datetime.datetime | Unset):
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
+        error_fingerprint (str | Unset):
         external_ref (str | Unset):
         fields (str | Unset):
         max_duration_ms (int | Unset):
@@ -416,6 +430,7 @@ async def asyncio(
             completed_after=completed_after,
             completed_before=completed_before,
             cursor=cursor,
+            error_fingerprint=error_fingerprint,
             external_ref=external_ref,
             fields=fields,
             max_duration_ms=max_duration_ms,

@@ -20,6 +20,7 @@ def _get_kwargs(
     completed_after: datetime.datetime | Unset = UNSET,
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
+    error_fingerprint: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
     fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
@@ -52,6 +53,8 @@ def _get_kwargs(
     params["completed_before"] = json_completed_before
 
     params["cursor"] = cursor
+
+    params["error_fingerprint"] = error_fingerprint
 
     params["external_ref"] = external_ref
 
@@ -159,6 +162,7 @@ def sync_detailed(
     completed_after: datetime.datetime | Unset = UNSET,
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
+    error_fingerprint: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
     fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
@@ -180,6 +184,7 @@ def sync_detailed(
         completed_after (datetime.datetime | Unset):
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
+        error_fingerprint (str | Unset):
         external_ref (str | Unset):
         fields (str | Unset):
         max_duration_ms (int | Unset):
@@ -205,6 +210,7 @@ def sync_detailed(
         completed_after=completed_after,
         completed_before=completed_before,
         cursor=cursor,
+        error_fingerprint=error_fingerprint,
         external_ref=external_ref,
         fields=fields,
         max_duration_ms=max_duration_ms,
@@ -232,6 +238,7 @@ def sync(
     completed_after: datetime.datetime | Unset = UNSET,
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
+    error_fingerprint: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
     fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
@@ -253,6 +260,7 @@ def sync(
         completed_after (datetime.datetime | Unset):
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
+        error_fingerprint (str | Unset):
         external_ref (str | Unset):
         fields (str | Unset):
         max_duration_ms (int | Unset):
@@ -279,6 +287,7 @@ def sync(
         completed_after=completed_after,
         completed_before=completed_before,
         cursor=cursor,
+        error_fingerprint=error_fingerprint,
         external_ref=external_ref,
         fields=fields,
         max_duration_ms=max_duration_ms,
@@ -300,6 +309,7 @@ async def asyncio_detailed(
     completed_after: datetime.datetime | Unset = UNSET,
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
+    error_fingerprint: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
     fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
@@ -321,6 +331,7 @@ async def asyncio_detailed(
         completed_after (datetime.datetime | Unset):
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
+        error_fingerprint (str | Unset):
         external_ref (str | Unset):
         fields (str | Unset):
         max_duration_ms (int | Unset):
@@ -346,6 +357,7 @@ async def asyncio_detailed(
         completed_after=completed_after,
         completed_before=completed_before,
         cursor=cursor,
+        error_fingerprint=error_fingerprint,
         external_ref=external_ref,
         fields=fields,
         max_duration_ms=max_duration_ms,
@@ -371,6 +383,7 @@ async def asyncio(
     completed_after: datetime.datetime | Unset = UNSET,
     completed_before: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
+    error_fingerprint: str | Unset = UNSET,
     external_ref: str | Unset = UNSET,
     fields: str | Unset = UNSET,
     max_duration_ms: int | Unset = UNSET,
@@ -392,6 +405,7 @@ async def asyncio(
         completed_after (datetime.datetime | Unset):
         completed_before (datetime.datetime | Unset):
         cursor (str | Unset):
+        error_fingerprint (str | Unset):
         external_ref (str | Unset):
         fields (str | Unset):
         max_duration_ms (int | Unset):
@@ -419,6 +433,7 @@ async def asyncio(
             completed_after=completed_after,
             completed_before=completed_before,
             cursor=cursor,
+            error_fingerprint=error_fingerprint,
             external_ref=external_ref,
             fields=fields,
             max_duration_ms=max_duration_ms,

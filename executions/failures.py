@@ -1,0 +1,66 @@
+"""Failure groups (GET /failures): a tenant's failed and timed-out executions of a window, grouped
+by error fingerprint. Two queries whatever the numbers: the groups (one grouped scan of the
+partial index exec_tenant_failures), then their sample messages."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.db.models import Count, Max, Min, Q, TextField
+from django.db.models.functions import Cast
+
+from executions import lifecycle, selectors
+from executions.fingerprints import normalised
+from executions.models import Execution
+
+MAX_GROUPS = 100
+MAX_WINDOW = timedelta(days=31)
+DEFAULT_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class FailureGroup:
+    error_fingerprint: str
+    automation_rule_id: UUID
+    rule_name: str
+    message: str
+    count: int
+    retryable: int
+    first_seen: datetime
+    last_seen: datetime
+    sample_execution_id: UUID
+
+
+def failure_groups(*, tenant_id: UUID, since: datetime, until: datetime, rule_id: UUID | None = None,
+                   limit: int = MAX_GROUPS) -> list[FailureGroup]:
+    """The groups of the window [since, until), most executions first (ties by fingerprint)."""
+    failures = selectors.execution_queryset(tenant_id=tenant_id).filter(
+        error_fingerprint__isnull=False, status__in=lifecycle.FAILED, created_at__gte=since, created_at__lt=until,
+    )
+    if rule_id is not None:
+        failures = failures.filter(rule_id=rule_id)
+    rows = list(
+        failures.values("error_fingerprint", "rule_id", "rule__name")
+        .annotate(
+            count=Count("id"),
+            # What a retry would accept now: not retried yet, its rule enabled (both statuses retry).
+            retryable=Count("id", filter=Q(next_attempt__isnull=True, rule__is_enabled=True)),
+            first_seen=Min("created_at"),
+            last_seen=Max("created_at"),
+            # Ids are UUIDv7: the greatest is the newest, a sample whose message stands for them all.
+            sample=Max(Cast("id", TextField())),
+        )
+        .order_by("-count", "error_fingerprint")[:limit]
+    )
+    samples = {str(row["sample"]): row for row in rows}
+    messages = dict(Execution.objects.filter(pk__in=[UUID(sample) for sample in samples])
+                    .values_list("pk", "error_message"))
+    return [
+        FailureGroup(
+            error_fingerprint=row["error_fingerprint"], automation_rule_id=row["rule_id"], rule_name=row["rule__name"],
+            message=normalised(messages.get(UUID(row["sample"])) or ""), count=row["count"],
+            retryable=row["retryable"], first_seen=row["first_seen"], last_seen=row["last_seen"],
+            sample_execution_id=UUID(row["sample"]),
+        )
+        for row in rows
+    ]
