@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.db.models import F
 from django.utils import timezone
 
-from executions import services
+from executions import lifecycle, services
 from executions.models import AutomationRule, Execution, ExecutionEvent, ExecutionLog, ExecutionStep
 from rbac.keys import key_split
 from rbac.models import ApiKey, RoleAssignment
@@ -71,12 +71,63 @@ def test_seed_demo_makes_executions_in_every_status_with_steps_and_logs(var_dir)
         ExecutionStep.Status.values)
 
 
-def test_seed_demo_includes_a_retried_chain(var_dir):
+def test_seed_demo_includes_a_retried_chain_that_failed_and_then_succeeded(var_dir):
     seed()
-    retry = Execution.objects.get(tenant__slug="demo", retry_of__isnull=False)
-    assert retry.attempt == 2
-    assert retry.retry_of.status == "failed"
-    assert ExecutionEvent.objects.filter(execution=retry.retry_of, type="execution.retried").count() == 1
+    first = Execution.objects.get(tenant__slug="demo", external_ref="user-2001", attempt=1)
+    retry = Execution.objects.get(retry_of=first)
+    assert (first.status, retry.status, retry.attempt) == ("failed", "completed", 2)
+    assert ExecutionEvent.objects.get(execution=first, type="execution.retried").actor == "staff:admin"
+    assert retry.created_at - first.completed_at == timedelta(minutes=25)
+
+
+def test_seed_demo_includes_unresolved_failures_and_failures_a_retry_fixed(var_dir):
+    seed()
+    failed = Execution.objects.filter(tenant__slug="demo", status__in=lifecycle.FAILED)
+    unresolved = failed.filter(next_attempt__isnull=True)
+    assert unresolved.filter(attempt=2, external_ref="user-2004").exists()  # retried, and failed again
+    assert failed.filter(next_attempt__status="completed").count() >= 2
+    assert unresolved.count() < failed.count()
+
+
+def test_seed_demo_spreads_runs_over_the_past_week_and_has_some_running_now(var_dir):
+    now = timezone.now()
+    seed()
+    executions = Execution.objects.filter(tenant__slug="demo")
+    days = {started.date() for started in executions.exclude(started_at=None).values_list("started_at", flat=True)}
+    assert len(days) >= 7
+    assert executions.count() >= 50
+    assert all(now - timedelta(days=8) < e.created_at <= timezone.now() for e in executions)
+    running = executions.get(status="running")
+    assert timedelta(0) < now - running.started_at < timedelta(minutes=2)
+    assert executions.filter(status="pending", created_at__gte=now - timedelta(minutes=5)).exists()
+    last_day = executions.filter(created_at__gte=now - timedelta(hours=24))
+    assert {"completed", "failed", "running", "waiting"} <= set(last_day.values_list("status", flat=True))
+
+
+def test_seed_demo_times_match_what_the_messages_say(var_dir):
+    seed()
+    tenant = Tenant.objects.get(slug="demo")
+    for execution in Execution.objects.filter(tenant=tenant):
+        lines = list(ExecutionLog.objects.filter(execution=execution).order_by("sequence"))
+        assert [line.timestamp for line in lines] == sorted(line.timestamp for line in lines)
+        end = execution.completed_at or timezone.now()
+        assert all(execution.created_at <= line.timestamp <= end for line in lines), execution.external_ref
+        if execution.duration_ms is not None:
+            assert execution.duration_ms == int((execution.completed_at - execution.started_at) / timedelta(
+                milliseconds=1))
+    # "after 64.2 s" is how long the step took; a warning "after 30 minutes" comes 30 minutes in.
+    report = Execution.objects.get(tenant=tenant, status="failed", rule__name="Nightly sales report")
+    query = ExecutionStep.objects.get(execution=report, key="query-sales")
+    assert query.completed_at - query.started_at == timedelta(seconds=64.2)
+    assert ExecutionLog.objects.filter(execution=report, message="query-sales: completed after 64.2 s").exists()
+    timed_out = Execution.objects.get(tenant=tenant, status="timeout")
+    warning = ExecutionLog.objects.get(execution=timed_out, message="Query still running after 30 minutes")
+    assert warning.timestamp - timed_out.started_at == timedelta(minutes=30)
+    assert timed_out.duration_ms > 3600 * 1000
+    for line in ExecutionLog.objects.filter(tenant=tenant, message__startswith="Slack answered slowly"):
+        said = float(re.search(r"\((\d+\.\d) s\)", line.message).group(1))
+        step = ExecutionStep.objects.get(execution_id=line.execution_id, key="notify-slack")
+        assert abs((step.completed_at - step.started_at).total_seconds() - said) < 0.05
 
 
 def test_seed_demo_includes_waiting_runs_and_a_completed_run_with_an_output(var_dir):

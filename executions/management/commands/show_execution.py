@@ -6,9 +6,10 @@ from django.core.management.base import CommandError
 from config.commands import Command as BaseCommand
 from config.times import iso
 from config.uuids import parse_uuid
-from executions import selectors
+from executions import lifecycle, selectors
 from executions.api.bodies import execution_body
 from executions.api.links import api_root
+from executions.models import Execution
 
 LOG_LINES = 20
 STACK_LINES = 5
@@ -59,10 +60,8 @@ class Command(BaseCommand):
             self.emit(options, json.loads(body), prose="")
             return
         steps = selectors.execution_steps(tenant_id=found.tenant_id, execution_id=execution_id)
-        last_logs = list(
-            selectors.log_queryset(tenant_id=found.tenant_id).filter(execution_id=execution_id)
-            .order_by("-sequence")[:LOG_LINES]
-        )[::-1]
+        last_logs = selectors.execution_last_logs(tenant_id=found.tenant_id, execution_id=execution_id,
+                                                  limit=LOG_LINES)[::-1]
         self.stdout.write("\n".join(self.view(found, steps, last_logs)))
 
     def view(self, execution, steps, last_logs) -> list[str]:
@@ -76,9 +75,9 @@ class Command(BaseCommand):
             ("Execution", str(execution.pk)),
             ("Rule", f"{rule.name} ({rule.pk}, version {execution.rule_version})"),
             ("Tenant", f"{tenant.name} ({tenant.slug}, {tenant.pk})"),
-            ("Status", self.style.SUCCESS(execution.status) if execution.status == "completed"
-             else self.style.ERROR(execution.status) if execution.status in ("failed", "timeout")
-             else self.style.WARNING(execution.status) if execution.status == "waiting"
+            ("Status", self.style.SUCCESS(execution.status) if execution.status == Execution.Status.COMPLETED
+             else self.style.ERROR(execution.status) if execution.status in lifecycle.FAILED
+             else self.style.WARNING(execution.status) if execution.status == Execution.Status.WAITING
              else execution.status),
         ]
         if execution.status_reason:
