@@ -1,9 +1,17 @@
-"""The filters of the list endpoints (config/filters.py makes them strict)."""
+"""The filters of the list endpoints (config/filters.py makes them strict), and the selection of a
+bulk action by the list's filters."""
+
+from uuid import UUID
 
 import django_filters
 from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
 
 from config.filters import BooleanFilter, StrictFilterSet, UtcDateTimeFilter, UuidFilter, integer_filter
+from config.problems import summarise
+from executions import selectors
+from executions.exceptions import Invalid
 from executions.models import AutomationRule, Execution, ExecutionLog
 
 
@@ -34,6 +42,35 @@ class ExecutionFilter(StrictFilterSet):
     class Meta:
         model = Execution
         fields = ()
+
+
+def execution_selection(*, tenant_id: UUID, given: dict) -> QuerySet:
+    """The tenant's executions that `given` selects: the list's filters as JSON values (a bulk
+    action's `filter`), checked by the list's own filters. Invalid names each bad one as
+    `filter.<name>` (and `filter` when none is given)."""
+    if not given:
+        message = "Name at least one filter, as the list takes them."
+        raise Invalid(f"filter: {message}", {"filter": [message]})
+    query, errors = QueryDict(mutable=True), {}
+    for name, value in given.items():
+        if name not in ExecutionFilter.names():
+            errors[f"filter.{name}"] = [f"Unknown filter; the list takes: {', '.join(ExecutionFilter.names())}."]
+        elif isinstance(value, list) and name in ExecutionFilter.multi_value and value:
+            query.setlist(name, [str(item) for item in value])
+        elif isinstance(value, (str, int)) and not isinstance(value, bool) and str(value) != "":
+            query[name] = str(value)
+        elif isinstance(value, bool):
+            query[name] = "true" if value else "false"
+        else:
+            errors[f"filter.{name}"] = ["Must be a non-empty string or number"
+                                        + (", or a list of them." if name in ExecutionFilter.multi_value else ".")]
+    filterset = ExecutionFilter(query, queryset=selectors.execution_queryset(tenant_id=tenant_id))
+    if not errors and not filterset.is_valid():
+        errors = {f"filter.{name}": [str(message) for message in messages]
+                  for name, messages in filterset.errors.items()}
+    if errors:
+        raise Invalid(summarise(errors), errors)
+    return filterset.qs
 
 
 class RuleExecutionFilter(ExecutionFilter):

@@ -6,7 +6,6 @@ import hashlib
 import json
 from uuid import UUID
 
-from django.http import QueryDict
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.decorators import action
@@ -14,11 +13,18 @@ from rest_framework.decorators import action
 from config.api import ApiViewSet, Inputs, PathParam, uuid_in_path
 from config.pagination import BY_SEQUENCE, NEWEST_FIRST, paginate_by_sequence, paginate_newest_first
 from config.problems import NotFound as NoSuch
-from config.problems import ValidationFailed, invalid
+from config.problems import invalid
 from config.times import iso
 from executions import bulk, failures, selectors, services
 from executions.api import bodies, documents, schema, serializers
-from executions.api.filters import ExecutionFilter, FailureFilter, LogFilter, RuleExecutionFilter, RuleFilter
+from executions.api.filters import (
+    ExecutionFilter,
+    FailureFilter,
+    LogFilter,
+    RuleExecutionFilter,
+    RuleFilter,
+    execution_selection,
+)
 from executions.api.links import (
     api_root,
     api_root_links,
@@ -160,37 +166,13 @@ class ExecutionViewSet(ExecutionReads):
 
     def _bulk(self, action_name: str, serializer_class):
         data = self.validated(serializer_class)
+        selection = execution_selection(tenant_id=self.tenant_id, given=data["filter"])
         answer = bulk.bulk_act_once(
             idempotency_key=self.idempotency_key, fingerprint=bulk.request_fingerprint(self.request.data),
             action=action_name, tenant_id=self.tenant_id, actor=self.actor, dry_run=data["dry_run"],
-            limit=data["limit"], reason=data.get("reason"), selection=self._selection(data["filter"]),
+            limit=data["limit"], reason=data.get("reason"), selection=selection,
         )
         return self.ok(answer)
-
-    def _selection(self, given: dict):
-        """The executions `filter` selects, checked by the list's own filters."""
-        if not given:
-            raise invalid("filter", "Name at least one filter, as the list takes them.")
-        query, errors = QueryDict(mutable=True), {}
-        for name, value in given.items():
-            if name not in ExecutionFilter.names():
-                errors[f"filter.{name}"] = [f"Unknown filter; the list takes: {', '.join(ExecutionFilter.names())}."]
-            elif isinstance(value, list) and name in ExecutionFilter.multi_value and value:
-                query.setlist(name, [str(item) for item in value])
-            elif isinstance(value, (str, int)) and not isinstance(value, bool) and str(value) != "":
-                query[name] = str(value)
-            elif isinstance(value, bool):
-                query[name] = "true" if value else "false"
-            else:
-                errors[f"filter.{name}"] = ["Must be a non-empty string or number"
-                                            + (", or a list of them." if name in ExecutionFilter.multi_value else ".")]
-        filterset = ExecutionFilter(query, queryset=selectors.execution_queryset(tenant_id=self.tenant_id))
-        if not errors and not filterset.is_valid():
-            errors = {f"filter.{name}": [str(message) for message in messages]
-                      for name, messages in filterset.errors.items()}
-        if errors:
-            raise ValidationFailed.of(errors)
-        return filterset.qs
 
     @action(detail=True, methods=["get"])
     def events(self, request, execution_id: UUID):
