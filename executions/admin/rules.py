@@ -84,11 +84,11 @@ class RuleAdmin(TenantScopedAdmin, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("tenant", *EDITABLE)
-        return ("tenant", *EDITABLE, "version", "created_at", "updated_at", "last_24_hours")
+        return ("tenant_name", *EDITABLE, "version", "created_at", "updated_at", "last_24_hours")
 
     def get_readonly_fields(self, request, obj=None):
         # A rule stays in its tenant; the version moves with the services' edits.
-        return () if obj is None else ("tenant", "version", "created_at", "updated_at", "last_24_hours")
+        return () if obj is None else ("tenant_name", "version", "created_at", "updated_at", "last_24_hours")
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -17,7 +17,11 @@ PASSWORD = "correct-horse-battery-staple"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Screenshots of the admin's pages, taken by the browser tests on every run (the set committed is
+# the evidence of the pages as they were last changed).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
+# The smallest common laptop screen: every page must fit its width.
+VIEWPORT = {"width": 1366, "height": 768}
 
 # Every model permission of the admin's models: staff see what their role's tenants hold.
 STAFF_PERMISSIONS = [
@@ -102,7 +106,7 @@ def browser_page(monkeypatch):
     connections.close_all()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport=VIEWPORT)
         page.set_default_timeout(15_000)
         yield page
         browser.close()
@@ -111,5 +115,5 @@ def browser_page(monkeypatch):
 
 @pytest.fixture
 def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
