@@ -32,7 +32,8 @@ EXECUTION_FIELDS = {
     "started_at", "completed_at", "duration_ms",
     "actions_total", "actions_successful", "actions_failed", "error_message", "error_stack",
     "failed_action_index", "execution_context", "logs", "tenant", "_links",
-    "attempt", "retry_of", "triggered_by", "idempotency_key", "external_ref", "rule_version", "steps",
+    "attempt", "retry_of", "triggered_by", "idempotency_key", "external_ref", "rule_version", "error_fingerprint",
+    "steps",
     "previous_step", "next_step", "logs_truncated", "created_at", "updated_at",
 }
 STEP_FIELDS = {"key", "name", "type", "status", "position", "started_at", "completed_at", "output", "error"}
@@ -111,6 +112,7 @@ def test_every_field_of_an_execution_has_its_type(api, rule):
     assert (body["triggered_by"], body["external_ref"], body["idempotency_key"]) == ("engine-7", "order-42",
                                                                                     "start-42")
     assert body["rule_version"] == rule.version == 1
+    assert re.fullmatch(r"[0-9a-f]{16}", body["error_fingerprint"])  # failed with a message
     assert body["logs_truncated"] is False
     assert is_time(body["created_at"]) and is_time(body["updated_at"])
     assert set(body["_links"]) >= BASE_LINKS

@@ -69,6 +69,10 @@ COLLECTION_ENDPOINTS = [
     Endpoint("POST", "executions", "write", {"automation_rule_id": "{rule}", "trigger_data": {"a": 1}}),
     Endpoint("GET", "rules", "read"),
     Endpoint("POST", "rules", "write", {"name": "New", "trigger": "order.paid", "actions": []}),
+    Endpoint("GET", "failures", "read"),
+    # Selected by filter: another tenant's key selects only in its own tenant.
+    Endpoint("POST", "executions/bulk-retry", "execute", {"filter": {"external_ref": "order-2"}}),
+    Endpoint("POST", "executions/bulk-cancel", "execute", {"filter": {"external_ref": "order-1"}, "reason": "x"}),
 ]
 ENDPOINTS = OBJECT_ENDPOINTS + COLLECTION_ENDPOINTS
 WRITES = [e for e in ENDPOINTS if e.method != "GET"]
@@ -83,7 +87,7 @@ def test_the_matrix_covers_every_route_of_the_api():
     covered = {
         "api-root", "execution-list", "execution-detail", "execution-retry", "execution-cancel", "execution-events",
         "step-list", "step-detail", "log-list", "rule-list", "rule-detail", "rule-execution-list",
-        "rule-execution-detail",
+        "rule-execution-detail", "execution-bulk-retry", "execution-bulk-cancel", "failure-list",
     }
     assert named == covered  # a new route must join ENDPOINTS
 
