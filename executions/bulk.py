@@ -64,7 +64,14 @@ def _act(action: str, *, tenant_id: UUID, execution_id: UUID, actor: str,
 def bulk_act(*, action: str, tenant_id: UUID, selection: QuerySet, actor: str, dry_run: bool = False,
              limit: int = DEFAULT_LIMIT, reason: str | None = None, progress=None) -> BulkResult:
     """Retries or cancels (`action`) the executions of `selection` (a tenant's, filtered), oldest
-    first up to `limit`; `progress(done, total)` is called after each when given."""
+    first up to `limit`; `progress(done, total)` is called after each when given.
+
+    A retry leaves out what was retried already (an execution is retried at most once; its chain
+    goes on in its next attempt, which the filter may select itself): a group bigger than `limit`
+    is worked through by repeating the request, and `matched` counts what is left to retry.
+    `already_retried` remains for one retried between the selection and its turn."""
+    if action == RETRY:
+        selection = selection.filter(next_attempt__isnull=True)
     ordered = selection.order_by("created_at", "id")
     matched = ordered.count()
     taken = list(selectors.with_link_state(ordered).values_list("pk", "status", "rule_is_enabled",

@@ -69,8 +69,9 @@ def test_a_dry_run_changes_nothing_and_predicts_what_the_real_run_does(api, tena
     expected = {"would_retry": "retried"}
     assert [expected.get(item["outcome"], item["outcome"]) for item in predicted["results"]] == [
         item["outcome"] for item in done["results"]]
-    assert predicted["skipped"] == done["skipped"] == {
-        "already_retried": 1, "not_retryable_status": 2, "rule_disabled": 1}
+    # The one retried already is not taken (see the next test); the rest are, and skipped as refused.
+    assert predicted["skipped"] == done["skipped"] == {"not_retryable_status": 2, "rule_disabled": 1}
+    assert str(already.pk) not in {item["execution_id"] for item in done["results"]}
     assert predicted["acted"] == done["acted"] == len(retryable)
     assert all(item["next_attempt"] is None for item in predicted["results"])
 
@@ -90,6 +91,18 @@ def test_limit_takes_the_oldest_and_more_says_there_are_others(api, tenant, rule
     done = bulk(api, "retry", {"filter": {"status": "failed"}, "limit": 2, "dry_run": True})
     assert (done["matched"], done["more"], len(done["results"])) == (3, True, 2)
     assert [item["execution_id"] for item in done["results"]] == [str(execution.pk) for execution in executions[:2]]
+
+
+def test_repeating_a_retry_works_through_a_group_bigger_than_limit(api, tenant, rule):
+    executions = failed(tenant, rule, count=5)
+    body = {"filter": {"status": "failed"}, "limit": 2}
+    seen = []
+    for matched, more in ((5, True), (3, True), (1, False)):
+        done = bulk(api, "retry", body)
+        assert (done["matched"], done["more"]) == (matched, more)
+        seen += [item["execution_id"] for item in done["results"] if item["outcome"] == "retried"]
+    assert seen == [str(execution.pk) for execution in executions]
+    assert bulk(api, "retry", body)["matched"] == 0
 
 
 def test_the_filter_is_the_lists_by_fingerprint_too(api, tenant, rule):
@@ -135,8 +148,8 @@ def test_an_idempotency_key_makes_a_repeat_answer_the_first_answer(api, tenant, 
     again = bulk(api, "retry", body, HTTP_IDEMPOTENCY_KEY="incident-7")
     assert again == first and first["acted"] == 2
     assert Execution.objects.filter(retry_of__isnull=False).count() == 2
-    # Without the key a repeat acts again: every one is already retried.
-    assert bulk(api, "retry", body)["skipped"] == {"already_retried": 2}
+    # Without the key a repeat acts again: nothing is left to retry.
+    assert bulk(api, "retry", body)["matched"] == 0
     # The same key with another body is a conflict.
     assert_problem(api.post("executions/bulk-retry", {"filter": {"status": "failed"}, "limit": 5},
                             HTTP_IDEMPOTENCY_KEY="incident-7"), 409)

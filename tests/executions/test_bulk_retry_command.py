@@ -92,9 +92,10 @@ def test_bulk_retry_dry_run_changes_nothing_and_predicts_what_the_real_run_does(
     assert snapshot() == before
     done = bulk_retry(*args)
 
-    assert [item["outcome"] for item in predicted["results"]] == ["already_retried", "would_retry", "would_retry"]
-    assert [item["outcome"] for item in done["results"]] == ["already_retried", "retried", "retried"]
-    assert predicted["skipped"] == done["skipped"] == {"already_retried": 1}
+    # The one retried already is not taken: only what is left to retry.
+    assert [item["outcome"] for item in predicted["results"]] == ["would_retry", "would_retry"]
+    assert [item["outcome"] for item in done["results"]] == ["retried", "retried"]
+    assert predicted["skipped"] == done["skipped"] == {}
     assert (predicted["dry_run"], predicted["acted"], done["acted"]) == (True, 2, 2)
     assert all(item["next_attempt"] is None for item in predicted["results"])
 
@@ -138,21 +139,22 @@ def test_bulk_retry_leaves_another_tenants_executions_alone(tenant, other_tenant
 
 def test_bulk_retry_summarises_a_real_run_in_prose(tenant, group):
     services.execution_retry(tenant_id=tenant.pk, execution_id=group[0].pk, actor="system")
-    text = prose("--tenant", "acme", "--fingerprint", group[0].error_fingerprint, "--limit", "2")
-    assert text.startswith(f"3 executions of Acme (acme) have the error fingerprint {group[0].error_fingerprint}; "
-                           "the oldest 2 taken (--limit). Retried 1, skipped 1 already retried, in ")
+    text = prose("--tenant", "acme", "--fingerprint", group[0].error_fingerprint, "--limit", "1")
+    assert text.startswith(f"2 executions of Acme (acme) with the error fingerprint {group[0].error_fingerprint} "
+                           "not yet retried; "
+                           "the oldest 1 taken (--limit). Retried 1 in ")
     assert text.rstrip().endswith("executions/s.")
 
 
 def test_bulk_retry_summarises_a_dry_run_in_prose(tenant, group):
     text = prose("--tenant", "acme", "--fingerprint", group[0].error_fingerprint, "--dry-run")
-    assert text == (f"3 executions of Acme (acme) have the error fingerprint {group[0].error_fingerprint}. "
-                    "Would retry 3 (dry run: nothing was changed).\n")
+    assert text == (f"3 executions of Acme (acme) with the error fingerprint {group[0].error_fingerprint} "
+                    "not yet retried. Would retry 3 (dry run: nothing was changed).\n")
 
 
 def test_bulk_retry_of_a_fingerprint_no_execution_has_says_so(tenant):
     assert prose("--tenant", "acme", "--fingerprint", "0123456789abcdef") == (
-        "No execution of Acme (acme) has the error fingerprint 0123456789abcdef; nothing to retry.\n")
+        "No execution of Acme (acme) with the error fingerprint 0123456789abcdef is left to retry.\n")
     answer = bulk_retry("--tenant", "acme", "--fingerprint", "0123456789abcdef")
     assert answer == {"dry_run": False, "matched": 0, "more": False, "acted": 0, "skipped": {}, "results": []}
 

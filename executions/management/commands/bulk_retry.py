@@ -57,9 +57,9 @@ class Progress:
 def summary(answer: dict, *, fingerprint: str, tenant: str, seconds: float) -> str:
     matched, taken = answer["matched"], len(answer["results"])
     if not matched:
-        return f"No execution of {tenant} has the error fingerprint {fingerprint}; nothing to retry."
+        return f"No execution of {tenant} with the error fingerprint {fingerprint} is left to retry."
     noun = "execution" if matched == 1 else "executions"
-    text = f"{matched:,} {noun} of {tenant} have the error fingerprint {fingerprint}"
+    text = f"{matched:,} {noun} of {tenant} with the error fingerprint {fingerprint} not yet retried"
     text += f"; the oldest {taken:,} taken (--limit)." if answer["more"] else "."
     skipped = ", ".join(f"{count:,} {SKIP_REASONS.get(reason, reason)}" for reason, count in answer["skipped"].items())
     if answer["dry_run"]:
