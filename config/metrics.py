@@ -33,6 +33,8 @@ EXECUTIONS_FINISHED = Counter("executions_finished_total", "Executions that reac
                               ["status"])
 AUTH_FAILURES = Counter("auth_failures_total", "Requests refused by authentication, by reason.", ["reason"])
 THROTTLED = Counter("throttled_requests_total", "Requests refused by the rate limit (429).")
+RATE_STORE_ERRORS = Counter("rate_limit_store_errors_total",
+                            "Times the shared rate-limit store (Redis) could not be reached; the limit failed open.")
 DATABASE_ERRORS = Counter("database_errors_total", "Requests answered 503 because the database could not be reached.")
 
 

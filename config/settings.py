@@ -274,7 +274,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_match("REDIS_URL", "", r"((rediss?|unix)://.+)?", "a redis://, rediss:// or unix:// URL")
 CACHE_DIR = env_dir("CACHE_DIR", VAR_DIR / "cache")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short time-outs: a Redis that does not answer costs a request half a second at most, then the
+    # rate limit fails open (rbac/throttling.py).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -1,4 +1,5 @@
 import fcntl
+import logging
 import math
 import sqlite3
 import threading
@@ -9,10 +10,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
+from config.metrics import RATE_STORE_ERRORS
 from rbac.authentication import KeyContext
 
+LOG = logging.getLogger("rbac.throttling")
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -74,15 +78,25 @@ class SqliteCounters:
 
 
 class CacheCounters:
-    """Window counters in the Django cache (Redis counts atomically)."""
+    """Window counters in the Django cache (Redis counts atomically).
+
+    Redis away fails open: the request is counted by this process alone (the limit then holds per
+    process, not across them), the error is logged and counted, and the next batch tries again, so
+    the service answers through an outage of Redis and shares its counts again once it is back."""
 
     def add(self, bucket: str, hits: int, expires: float) -> int:
         timeout = max(1, int(expires - time.time()) + 1)
-        cache.add(bucket, 0, timeout=timeout)
         try:
-            return cache.incr(bucket, hits)
-        except ValueError:  # expired between add and incr
-            cache.set(bucket, hits, timeout=timeout)
+            cache.add(bucket, 0, timeout=timeout)
+            try:
+                return cache.incr(bucket, hits)
+            except ValueError:  # expired between add and incr
+                cache.set(bucket, hits, timeout=timeout)
+                return hits
+        except (RedisError, OSError) as error:
+            RATE_STORE_ERRORS.inc()
+            LOG.warning("The rate-limit store cannot be reached; counting in this process only: %s", error,
+                        extra={"error": str(error)})
             return hits
 
 
