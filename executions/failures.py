@@ -85,9 +85,8 @@ def failure_groups_of_tenants(*, tenant_ids: list[UUID] | None, since: datetime,
     tenants (a group is one tenant's: its fingerprint names a rule)."""
     if tenant_ids is not None and not tenant_ids:
         return []
-    failures = Execution.objects.filter(
-        error_fingerprint__isnull=False, status__in=lifecycle.FAILED, created_at__gte=since, created_at__lt=until,
-    )
+    # As in failure_groups: no status test (only failed and timed-out executions have a fingerprint).
+    failures = Execution.objects.filter(error_fingerprint__isnull=False, created_at__gte=since, created_at__lt=until)
     if tenant_ids is not None:
         failures = failures.filter(tenant_id__in=tenant_ids)
     rows = list(
