@@ -67,7 +67,8 @@ def _lookup_sql() -> str:
     key, user = quote(ApiKey._meta.db_table), quote(get_user_model()._meta.db_table)
     assignment, role = quote(RoleAssignment._meta.db_table), quote(Role._meta.db_table)
     return (
-        f"SELECT k.id, k.prefix, k.digest, k.tenant_id, k.user_id, k.expires_at, k.usage_limit, k.revoked_at, "
+        # nosec: the tables' names from the models; the prefix a bound parameter.
+        f"SELECT k.id, k.prefix, k.digest, k.tenant_id, k.user_id, k.expires_at, k.usage_limit, k.revoked_at, "  # nosec B608
         f"k.last_used_at, u.is_active, (SELECT r.permissions FROM {assignment} a JOIN {role} r ON r.id = a.role_id "
         f"WHERE a.user_id = k.user_id AND a.tenant_id = k.tenant_id) "
         f"FROM {key} k JOIN {user} u ON u.id = k.user_id WHERE k.prefix = %s"
