@@ -164,6 +164,11 @@ MAX_BODY_BYTES = env_int("MAX_BODY_BYTES", 8 * 1024 * 1024)
 THROTTLE_RATE = env_match("THROTTLE_RATE", "6000/min", r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)",
                           "requests per period like 6000/min (N/s, N/min, N/hour, N/day)")
 
+# Webhooks (webhooks/): seconds an attempt may take, and whether targets may be loopback or private
+# addresses (for local use and tests only: otherwise the service could be made to call inward).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, maximum=300)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -179,6 +184,7 @@ INSTALLED_APPS = [
     "tenants",
     "rbac",
     "executions",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

@@ -284,6 +284,10 @@ class ExecutionEvent(models.Model):
     status = models.CharField(max_length=16)
     actor = models.CharField(max_length=200)
     data = models.JSONField(default=dict)
+    # When the webhook worker turned this event into deliveries (or found no subscription for it);
+    # null until then. The worker claims null ones with FOR UPDATE SKIP LOCKED, so an event whose
+    # transaction commits late is still found (a cursor over ids or times would skip it).
+    dispatched_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         # Time-ordered ids: the primary key order is the order of recording.
@@ -291,6 +295,9 @@ class ExecutionEvent(models.Model):
         indexes = [
             # GET /executions/{id}/events, oldest first.
             models.Index(fields=("execution", "id"), name="event_execution"),
+            # The webhook worker's claim: the events not dispatched yet, oldest first; small, since
+            # each row leaves it within moments. Made CONCURRENTLY by migration 0009.
+            models.Index(fields=("id",), name="event_undispatched", condition=Q(dispatched_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
