@@ -25,7 +25,8 @@ from executions.admin.display import (
     pretty_json_or_none,
     status_badge,
 )
-from executions.admin.filters import RuleFilter, TriggerFilter, UnresolvedFailuresFilter
+from executions.admin.failures import FailurePages, executions_url
+from executions.admin.filters import FingerprintFilter, RuleFilter, TriggerFilter, UnresolvedFailuresFilter
 from executions.admin.listing import EstimatedCountPaginator, SpanDatesQuerySet
 from executions.admin.logs import LEVELS, LogQuery, log_lines_jsonl, log_page
 from executions.admin.timeline import step_timeline
@@ -87,7 +88,9 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
     # The rule with its tenant under it in one column, so that the row fits a 1366-pixel screen
     # beside the admin's sidebar and the filters.
     list_display = ("short_id", "status_badge", "rule_and_tenant", "started", "duration", "attempt", "counters")
-    list_filter = ("status", UnresolvedFailuresFilter, VisibleTenantFilter, RuleFilter, TriggerFilter)
+    list_filter = (
+        "status", UnresolvedFailuresFilter, VisibleTenantFilter, RuleFilter, TriggerFilter, FingerprintFilter,
+    )
     list_select_related = ("rule", "tenant")
     # Declared for the search box; get_search_results does the search.
     search_fields = ("=id", "=idempotency_key", "=external_ref", "rule__name", "error_message")
@@ -108,7 +111,7 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
         (None, {"fields": ("id", "status_badge", "status_reason", "waiting_until_detail", "tenant_name", "rule",
                            "rule_version", "attempt", "previous_attempt", "next_attempt_link", "triggered_by",
                            "external_ref", "idempotency_key")}),
-        ("Error", {"fields": ("error_message", "error_stack_text")}),
+        ("Error", {"fields": ("error_message", "error_fingerprint_link", "error_stack_text")}),
         ("Timing", {"fields": ("created", "started_detail", "completed", "duration", "updated")}),
         ("Counters", {"fields": ("actions_total", "actions_successful", "actions_failed", "failed_action_index")}),
         ("Output", {"fields": ("output_json",)}),
@@ -130,12 +133,19 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
     def has_execute_permission(self, request, obj: Execution | None = None) -> bool:
         """Retry and cancel: superusers, and staff with the change permission whose role in the
         execution's tenant (in any of their tenants, without one) holds automation:execute."""
+        if obj is not None:
+            return self.may_execute_in(request, obj.tenant_id)
         if request.user.is_superuser:
             return True
-        if not request.user.has_perm("executions.change_execution"):
-            return False
-        scope = request_scope(request)
-        return scope.holds(obj.tenant_id, Permission.EXECUTE) if obj else scope.holds_anywhere(Permission.EXECUTE)
+        return (request.user.has_perm("executions.change_execution")
+                and request_scope(request).holds_anywhere(Permission.EXECUTE))
+
+    def may_execute_in(self, request, tenant_id) -> bool:
+        """Whether the user may retry and cancel the tenant's executions (see has_execute_permission)."""
+        if request.user.is_superuser:
+            return True
+        return (request.user.has_perm("executions.change_execution")
+                and request_scope(request).holds(tenant_id, Permission.EXECUTE))
 
     # Reads
 
@@ -238,6 +248,13 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
         attempt = next_attempt_of(obj)
         return self._execution_link(attempt) if attempt else "—"
 
+    @admin.display(description="Error fingerprint")
+    def error_fingerprint_link(self, obj: Execution) -> str:
+        if not obj.error_fingerprint:
+            return "—"
+        return format_html('<a href="{}" title="The executions of its failure group">{}</a>',
+                           executions_url(obj.tenant_id, obj.error_fingerprint), obj.error_fingerprint)
+
     @admin.display(description="Error stack")
     def error_stack_text(self, obj: Execution) -> str:
         return format_html('<pre class="error-stack">{}</pre>', obj.error_stack) if obj.error_stack else "—"
@@ -310,7 +327,9 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
         return {"event": event, "move": move, "data": pretty_json(event.data) if event.data else ""}
 
     def get_urls(self):
+        # The Failures pages first: "failures/retry/" would otherwise be the retry of an object "failures".
         return [
+            *FailurePages(self).urls(),
             path("<path:object_id>/retry/", self.admin_site.admin_view(self.retry_view),
                  name="executions_execution_retry"),
             path("<path:object_id>/cancel/", self.admin_site.admin_view(self.cancel_view),
@@ -377,7 +396,7 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
                 has_next_attempt=next_attempt_of(execution) is not None))
         try:
             attempt, _ = services.execution_retry(tenant_id=execution.tenant_id, execution_id=execution.pk,
-                                                  actor=self._actor(request))
+                                                  actor=self.actor(request))
         except DomainError as error:
             self.message_user(request, error.detail, messages.ERROR)
             return HttpResponseRedirect(self._change_url(execution))
@@ -394,7 +413,7 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
             return self._confirmation(request, execution, "cancel", can=execution_can_cancel(execution), form=form)
         try:
             services.execution_cancel(tenant_id=execution.tenant_id, execution_id=execution.pk,
-                                      actor=self._actor(request), reason=form.cleaned_data["reason"])
+                                      actor=self.actor(request), reason=form.cleaned_data["reason"])
         except DomainError as error:
             self.message_user(request, error.detail, messages.ERROR)
         else:
@@ -436,7 +455,7 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
         return execution, None
 
     @staticmethod
-    def _actor(request) -> str:
+    def actor(request) -> str:
         return f"staff:{request.user.get_username()}"
 
     # Retry and cancel on a selection
@@ -470,7 +489,7 @@ class ExecutionAdmin(TenantScopedAdmin, admin.ModelAdmin):
             self.message_user(request, f"Select at most {ACTION_LIMIT} executions at a time; nothing was done.",
                               messages.ERROR)
             return
-        scope, actor = request_scope(request), self._actor(request)
+        scope, actor = request_scope(request), self.actor(request)
         acted, skipped = 0, Counter()
         for execution_id, tenant_id in selected:
             if not scope.holds(tenant_id, Permission.EXECUTE):

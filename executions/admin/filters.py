@@ -1,14 +1,18 @@
 """The executions changelist's sidebar filters: each lists only what the user may see, and each
 filters on an index."""
 
+import re
+
 from django.contrib import admin
 
 from config.uuids import parse_uuid
 from executions import lifecycle
-from executions.models import AutomationRule
+from executions.fingerprints import normalised
+from executions.models import AutomationRule, Execution
 from rbac.admin_scope import request_scope
 
 CHOICE_LIMIT = 100
+FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 
 
 def visible_rules(request):
@@ -80,3 +84,33 @@ class UnresolvedFailuresFilter(admin.SimpleListFilter):
 def unresolved_failures(queryset):
     # next_attempt is the reverse of the unique retry_of: an anti-join on its index.
     return queryset.filter(status__in=lifecycle.FAILED, next_attempt__isnull=True)
+
+
+class FingerprintFilter(admin.SimpleListFilter):
+    """By error fingerprint: a failure group's executions, as the Failures page links them. The
+    sidebar names the chosen group by its message and leads to the Failures page."""
+
+    title = "error fingerprint"
+    parameter_name = "error_fingerprint"
+    template = "admin/executions/execution/fingerprint_filter.html"
+
+    def lookups(self, request, model_admin):
+        fingerprint = self.value()
+        if not fingerprint or not FINGERPRINT.fullmatch(fingerprint):
+            return []
+        # One of the group's messages (on the exec_tenant_fingerprint index), shown as the group's.
+        messages = (request_scope(request).restrict(Execution.objects.filter(error_fingerprint=fingerprint))
+                    .values_list("error_message", flat=True)[:1])
+        message = normalised(next(iter(messages), None) or "")
+        return [(fingerprint, f"{fingerprint} · {message}" if message else fingerprint)]
+
+    def has_output(self):
+        # Shown without a choice too: it leads to the Failures page.
+        return True
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if not FINGERPRINT.fullmatch(self.value()):
+            return queryset.none()
+        return queryset.filter(error_fingerprint=self.value())
