@@ -183,7 +183,9 @@ def exception_handler(exc, context) -> Response | None:
         if isinstance(exc, exceptions.Throttled):
             metrics.THROTTLED.inc()
             headers["Retry-After"] = str(max(1, int(exc.wait or 1)))
-            detail = f"Request rate limit exceeded; retry in {headers['Retry-After']} seconds."
+            limit = "Too many failed authentications from this address" if exc.get_codes() == "too_many_failures" \
+                else "Request rate limit exceeded"
+            detail = f"{limit}; retry in {headers['Retry-After']} seconds."
     elif isinstance(exc, (db.OperationalError, db.InterfaceError)):
         # The database went away (restarted, unreachable, a connection broken between requests):
         # the client may try again, and Django drops the broken connection when the request ends.

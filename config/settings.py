@@ -169,6 +169,13 @@ THROTTLE_RATE = env_match("THROTTLE_RATE", "6000/min", r"[1-9][0-9]*/(s|sec|seco
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, maximum=300)
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 
+# Failed API-key authentications allowed per client address (then 429: rbac/brute_force.py), and
+# the proxies whose X-Forwarded-For names the client (REMOTE_ADDR otherwise).
+AUTH_FAILURE_RATE = env_match("AUTH_FAILURE_RATE", "30/min", r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)",
+                              "failures per period like 30/min (N/s, N/min, N/hour, N/day)")
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [], lambda address: bool(re.fullmatch(r"[0-9A-Fa-f.:]+", address)),
+                           "IP addresses of the proxies in front (comma-separated)")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

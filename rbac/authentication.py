@@ -16,6 +16,7 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
 from config.problems import InvalidRequest
 from config.uuids import parse_uuid
+from rbac.brute_force import TooManyFailures, auth_failures, client_address
 from rbac.key_cache import key_cache
 from rbac.keys import key_split, secret_matches
 from rbac.models import ApiKey, KeyState, Role, RoleAssignment, key_state, key_state_filter
@@ -23,6 +24,7 @@ from rbac.models import ApiKey, KeyState, Role, RoleAssignment, key_state, key_s
 LAST_USED_PRECISION = timedelta(minutes=1)
 OTHER_TENANT = "This API key cannot act in the tenant named by x-tenant-id."
 INVALID_KEY = "The API key is not valid."
+UNKNOWN_DIGEST = "0" * 64  # compared with when no key has the prefix
 REFUSED = {
     KeyState.REVOKED: "The API key has been revoked.",
     KeyState.EXPIRED: "The API key has expired.",
@@ -101,12 +103,26 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw = request.META.get("HTTP_X_API_KEY")
         if raw is None:
             return None
+        address = client_address(request._request)
+        wait = auth_failures.wait(address)
+        if wait is not None:
+            raise TooManyFailures(wait)
+        try:
+            return self._authenticate(request, raw)
+        except AuthenticationFailed:
+            wait = auth_failures.failed(address)
+            if wait is not None:
+                raise TooManyFailures(wait) from None
+            raise
+
+    def _authenticate(self, request, raw: str):
         parts = key_split(raw)
         if parts is None:
             raise AuthenticationFailed(INVALID_KEY, code="malformed")
         prefix, secret = parts
         key = self._lookup(prefix)
-        if key is None or not secret_matches(secret, key.digest):
+        # The same work whether the prefix exists or not: its answer's time does not tell.
+        if not secret_matches(secret, key.digest if key is not None else UNKNOWN_DIGEST) or key is None:
             raise AuthenticationFailed(INVALID_KEY, code="unknown")
         now = timezone.now()
         # Its uses are not in the row (it may be cached): _use counts them, atomically.
