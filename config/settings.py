@@ -349,6 +349,8 @@ SPECTACULAR_SETTINGS = {
         "LogLevel": "executions.models.ExecutionLog.Level",
         "EventType": "executions.models.ExecutionEvent.Type",
         "LinkMethod": [("GET", "GET"), ("POST", "POST")],
+        "DeliveryStatus": "webhooks.models.DeliveryStatus",
+        "DeliveryType": "webhooks.models.EVENT_TYPES",
     },
     "SERVE_AUTHENTICATION": [],
     "PREPROCESSING_HOOKS": ["config.schema.only_public_paths"],

@@ -22,6 +22,7 @@ urlpatterns = [
     # The base path without its trailing slash is the API's root too.
     re_path(r"^api/v1/automation$", ApiRootViewSet.as_view({"get": "retrieve"})),
     path("api/v1/automation/", include("executions.api.urls")),
+    path("api/v1/automation/", include("webhooks.api.urls")),
     # Anything else under /api/ is a problem+json 404, also with DEBUG on.
     re_path(r"^api/", problems.api_not_found),
 ]

@@ -24,6 +24,8 @@ OPERATIONS = {
     "cancel_execution", "list_execution_events", "list_steps", "add_step", "get_step", "update_step",
     "list_logs", "append_logs", "list_rules", "create_rule", "get_rule", "update_rule", "delete_rule",
     "list_rule_executions", "get_rule_execution", "list_failures", "bulk_retry_executions", "bulk_cancel_executions",
+    "list_webhooks", "create_webhook", "get_webhook", "update_webhook", "delete_webhook", "rotate_webhook_secret",
+    "ping_webhook", "list_webhook_deliveries", "get_webhook_delivery", "redeliver_webhook_delivery",
 }
 
 
@@ -53,7 +55,7 @@ def test_operations_have_readable_ids_and_each_path_id_one_name(schema):
     assert sorted(ids) == sorted(OPERATIONS)
     for path, _, operation in _operations(schema):
         names = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
-        assert names <= {"execution_id", "rule_id", "step_key"}, path
+        assert names <= {"execution_id", "rule_id", "step_key", "webhook_id", "delivery_id"}, path
         if "/rules/" in path:
             assert "rule_id" in names, path
         if "/executions/" in path and not path.endswith(("/bulk-retry", "/bulk-cancel")):
@@ -244,6 +246,33 @@ def test_a_walk_through_every_operation_answers_what_the_schema_documents(
     assert api.get(f"rules/{rule_id}/executions/{execution_id}").status_code == 200
     assert_problem(api.get(f"rules/{spare}/executions/{execution_id}"), 404)
 
+    # Webhooks
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # nothing is sent: no worker runs here
+    hook = api.post("webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["execution.failed"]})
+    assert hook.status_code == 201
+    hook_id = hook.json()["data"]["id"]
+    assert_problem(api.post("webhooks", {"url": "ftp://example.com/", "events": ["*"]}), 400)
+    assert api.get("webhooks", {"page_size": 1}).status_code == 200
+    assert_problem(viewer.get("webhooks"), 403)
+    assert api.get(f"webhooks/{hook_id}").status_code == 200
+    assert_problem(api.get(f"webhooks/{missing}"), 404)
+    assert api.patch(f"webhooks/{hook_id}", {"events": ["*"], "description": "all"}).status_code == 200
+    assert_problem(api.patch(f"webhooks/{hook_id}", {"events": ["execution.exploded"]}), 400)
+    assert api.post(f"webhooks/{hook_id}/rotate-secret").status_code == 200
+    assert_problem(api.post(f"webhooks/{missing}/rotate-secret"), 404)
+    ping = api.post(f"webhooks/{hook_id}/ping")
+    assert ping.status_code == 202
+    delivery_id = ping.json()["data"]["id"]
+    assert_problem(api.post(f"webhooks/{missing}/ping"), 404)
+    assert api.get(f"webhooks/{hook_id}/deliveries", {"status": "pending", "type": "webhook.ping"}).status_code == 200
+    assert_problem(api.get(f"webhooks/{hook_id}/deliveries", {"status": "lost"}), 400)
+    assert api.get(f"webhooks/{hook_id}/deliveries/{delivery_id}").status_code == 200
+    assert_problem(api.get(f"webhooks/{hook_id}/deliveries/{missing}"), 404)
+    assert api.post(f"webhooks/{hook_id}/deliveries/{delivery_id}/redeliver").status_code == 202
+    assert_problem(api.post(f"webhooks/{hook_id}/deliveries/{missing}/redeliver"), 404)
+    assert api.delete(f"webhooks/{hook_id}").status_code == 204
+    assert_problem(api.delete(f"webhooks/{hook_id}"), 404)
+
     # Over the rate
     settings.THROTTLE_RATE = "1/day"
     busy = ValidatingClient(make_key(tenant=tenant, role="viewer", username="busy").key, openapi, seen, schema)
@@ -253,7 +282,7 @@ def test_a_walk_through_every_operation_answers_what_the_schema_documents(
     assert {operation for operation, _ in seen} == OPERATIONS
     assert {200, 201, 204, 304, 400, 401, 403, 404, 409, 413, 429} <= {status for _, status in seen}
     for operation in OPERATIONS:  # every operation was seen succeeding and failing
-        assert {status for op, status in seen if op == operation} & {200, 201, 204}, operation
+        assert {status for op, status in seen if op == operation} & {200, 201, 202, 204}, operation
         assert {status for op, status in seen if op == operation} & {400, 403, 404, 409, 413, 429}, operation
 
 

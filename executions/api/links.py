@@ -79,6 +79,7 @@ def api_root_links(root: str) -> dict:
         "executions": _get(f"{root}/executions"),
         "rules": _get(f"{root}/rules"),
         "failures": _get(f"{root}/failures"),
+        "webhooks": _get(f"{root}/webhooks"),
         "schema": _get(f"{site}/api/schema/"),
         "docs": _get(f"{site}/api/docs/"),
     }
@@ -87,3 +88,23 @@ def api_root_links(root: str) -> dict:
 def failure_group_links(fingerprint: str, root: str) -> dict:
     return {"executions": _get(f"{root}/executions?error_fingerprint={fingerprint}"),
             "bulk_retry": _post(f"{root}/executions/bulk-retry")}
+
+
+def webhook_url(root: str, webhook_id) -> str:
+    return f"{root}/webhooks/{webhook_id}"
+
+
+def webhook_links(webhook_id, root: str) -> dict:
+    this = webhook_url(root, webhook_id)
+    return {"self": _get(this), "deliveries": _get(f"{this}/deliveries"),
+            "rotate_secret": _post(f"{this}/rotate-secret"), "ping": _post(f"{this}/ping")}
+
+
+def delivery_url(root: str, webhook_id, delivery_id) -> str:
+    return f"{webhook_url(root, webhook_id)}/deliveries/{delivery_id}"
+
+
+def delivery_links(webhook_id, delivery_id, root: str) -> dict:
+    this = delivery_url(root, webhook_id, delivery_id)
+    return {"self": _get(this), "webhook": _get(webhook_url(root, webhook_id)),
+            "redeliver": _post(f"{this}/redeliver")}

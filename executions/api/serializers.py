@@ -266,6 +266,7 @@ class ApiRootLinksSerializer(serializers.Serializer):
     executions = LinkSerializer()
     rules = LinkSerializer()
     failures = LinkSerializer()
+    webhooks = LinkSerializer()
     schema = LinkSerializer()
     docs = LinkSerializer()
 

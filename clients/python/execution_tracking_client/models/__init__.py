@@ -13,10 +13,20 @@ from .bulk_result_skipped import BulkResultSkipped
 from .bulk_retry_request import BulkRetryRequest
 from .bulk_retry_request_filter import BulkRetryRequestFilter
 from .cancel_request import CancelRequest
+from .delivery import Delivery
+from .delivery_attempt import DeliveryAttempt
+from .delivery_detail import DeliveryDetail
+from .delivery_detail_envelope import DeliveryDetailEnvelope
+from .delivery_envelope import DeliveryEnvelope
+from .delivery_links import DeliveryLinks
+from .delivery_page import DeliveryPage
+from .delivery_status import DeliveryStatus
+from .delivery_type import DeliveryType
 from .event import Event
 from .event_data import EventData
 from .event_list_envelope import EventListEnvelope
 from .event_type import EventType
+from .events_enum import EventsEnum
 from .execution import Execution
 from .execution_envelope import ExecutionEnvelope
 from .execution_execution_context import ExecutionExecutionContext
@@ -40,6 +50,8 @@ from .link_method import LinkMethod
 from .list_executions_status_item import ListExecutionsStatusItem
 from .list_logs_level_item import ListLogsLevelItem
 from .list_rule_executions_status_item import ListRuleExecutionsStatusItem
+from .list_webhook_deliveries_status import ListWebhookDeliveriesStatus
+from .list_webhook_deliveries_type import ListWebhookDeliveriesType
 from .log_entry_request import LogEntryRequest
 from .log_entry_request_metadata import LogEntryRequestMetadata
 from .log_level import LogLevel
@@ -55,6 +67,7 @@ from .patched_execution_report_request import PatchedExecutionReportRequest
 from .patched_execution_report_request_execution_context import PatchedExecutionReportRequestExecutionContext
 from .patched_rule_input_request import PatchedRuleInputRequest
 from .patched_step_update_request import PatchedStepUpdateRequest
+from .patched_webhook_input_request import PatchedWebhookInputRequest
 from .problem import Problem
 from .problem_errors import ProblemErrors
 from .rule import Rule
@@ -68,6 +81,13 @@ from .step_create_request import StepCreateRequest
 from .step_envelope import StepEnvelope
 from .step_list_envelope import StepListEnvelope
 from .step_status import StepStatus
+from .webhook import Webhook
+from .webhook_envelope import WebhookEnvelope
+from .webhook_input_request import WebhookInputRequest
+from .webhook_links import WebhookLinks
+from .webhook_page import WebhookPage
+from .webhook_with_secret import WebhookWithSecret
+from .webhook_with_secret_envelope import WebhookWithSecretEnvelope
 
 __all__ = (
     "ActionRequest",
@@ -83,9 +103,19 @@ __all__ = (
     "BulkRetryRequest",
     "BulkRetryRequestFilter",
     "CancelRequest",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryDetail",
+    "DeliveryDetailEnvelope",
+    "DeliveryEnvelope",
+    "DeliveryLinks",
+    "DeliveryPage",
+    "DeliveryStatus",
+    "DeliveryType",
     "Event",
     "EventData",
     "EventListEnvelope",
+    "EventsEnum",
     "EventType",
     "Execution",
     "ExecutionEnvelope",
@@ -110,6 +140,8 @@ __all__ = (
     "ListExecutionsStatusItem",
     "ListLogsLevelItem",
     "ListRuleExecutionsStatusItem",
+    "ListWebhookDeliveriesStatus",
+    "ListWebhookDeliveriesType",
     "LogEntryRequest",
     "LogEntryRequestMetadata",
     "LogLevel",
@@ -125,6 +157,7 @@ __all__ = (
     "PatchedExecutionReportRequestExecutionContext",
     "PatchedRuleInputRequest",
     "PatchedStepUpdateRequest",
+    "PatchedWebhookInputRequest",
     "Problem",
     "ProblemErrors",
     "Rule",
@@ -138,4 +171,11 @@ __all__ = (
     "StepEnvelope",
     "StepListEnvelope",
     "StepStatus",
+    "Webhook",
+    "WebhookEnvelope",
+    "WebhookInputRequest",
+    "WebhookLinks",
+    "WebhookPage",
+    "WebhookWithSecret",
+    "WebhookWithSecretEnvelope",
 )

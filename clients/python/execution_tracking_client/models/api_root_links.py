@@ -21,6 +21,7 @@ class ApiRootLinks:
         executions (Link):
         rules (Link):
         failures (Link):
+        webhooks (Link):
         schema (Link):
         docs (Link):
     """
@@ -29,6 +30,7 @@ class ApiRootLinks:
     executions: Link
     rules: Link
     failures: Link
+    webhooks: Link
     schema: Link
     docs: Link
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -42,6 +44,8 @@ class ApiRootLinks:
 
         failures = self.failures.to_dict()
 
+        webhooks = self.webhooks.to_dict()
+
         schema = self.schema.to_dict()
 
         docs = self.docs.to_dict()
@@ -54,6 +58,7 @@ class ApiRootLinks:
                 "executions": executions,
                 "rules": rules,
                 "failures": failures,
+                "webhooks": webhooks,
                 "schema": schema,
                 "docs": docs,
             }
@@ -74,6 +79,8 @@ class ApiRootLinks:
 
         failures = Link.from_dict(d.pop("failures"))
 
+        webhooks = Link.from_dict(d.pop("webhooks"))
+
         schema = Link.from_dict(d.pop("schema"))
 
         docs = Link.from_dict(d.pop("docs"))
@@ -83,6 +90,7 @@ class ApiRootLinks:
             executions=executions,
             rules=rules,
             failures=failures,
+            webhooks=webhooks,
             schema=schema,
             docs=docs,
         )

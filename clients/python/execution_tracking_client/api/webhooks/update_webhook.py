@@ -1,0 +1,236 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.patched_webhook_input_request import PatchedWebhookInputRequest
+from ...models.problem import Problem
+from ...models.webhook_envelope import WebhookEnvelope
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    webhook_id: UUID,
+    *,
+    body: PatchedWebhookInputRequest | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_tenant_id, Unset):
+        headers["x-tenant-id"] = x_tenant_id
+
+    _kwargs: dict[str, Any] = {
+        "method": "patch",
+        "url": "/api/v1/automation/webhooks/{webhook_id}".format(
+            webhook_id=quote(str(webhook_id), safe=""),
+        ),
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | WebhookEnvelope | None:
+    if response.status_code == 200:
+        response_200 = WebhookEnvelope.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | WebhookEnvelope]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    webhook_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: PatchedWebhookInputRequest | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> Response[Problem | WebhookEnvelope]:
+    """Change a subscription (enabling it clears disabled_reason)
+
+     Webhook subscriptions of the tenant.
+
+    Args:
+        webhook_id (UUID):
+        x_tenant_id (str | Unset):
+        body (PatchedWebhookInputRequest | Unset): An input serializer that refuses fields it does
+            not know, so a misspelt field is not lost.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | WebhookEnvelope]
+    """
+
+    kwargs = _get_kwargs(
+        webhook_id=webhook_id,
+        body=body,
+        x_tenant_id=x_tenant_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    webhook_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: PatchedWebhookInputRequest | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> Problem | WebhookEnvelope | None:
+    """Change a subscription (enabling it clears disabled_reason)
+
+     Webhook subscriptions of the tenant.
+
+    Args:
+        webhook_id (UUID):
+        x_tenant_id (str | Unset):
+        body (PatchedWebhookInputRequest | Unset): An input serializer that refuses fields it does
+            not know, so a misspelt field is not lost.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | WebhookEnvelope
+    """
+
+    return sync_detailed(
+        webhook_id=webhook_id,
+        client=client,
+        body=body,
+        x_tenant_id=x_tenant_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    webhook_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: PatchedWebhookInputRequest | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> Response[Problem | WebhookEnvelope]:
+    """Change a subscription (enabling it clears disabled_reason)
+
+     Webhook subscriptions of the tenant.
+
+    Args:
+        webhook_id (UUID):
+        x_tenant_id (str | Unset):
+        body (PatchedWebhookInputRequest | Unset): An input serializer that refuses fields it does
+            not know, so a misspelt field is not lost.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | WebhookEnvelope]
+    """
+
+    kwargs = _get_kwargs(
+        webhook_id=webhook_id,
+        body=body,
+        x_tenant_id=x_tenant_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    webhook_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: PatchedWebhookInputRequest | Unset = UNSET,
+    x_tenant_id: str | Unset = UNSET,
+) -> Problem | WebhookEnvelope | None:
+    """Change a subscription (enabling it clears disabled_reason)
+
+     Webhook subscriptions of the tenant.
+
+    Args:
+        webhook_id (UUID):
+        x_tenant_id (str | Unset):
+        body (PatchedWebhookInputRequest | Unset): An input serializer that refuses fields it does
+            not know, so a misspelt field is not lost.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | WebhookEnvelope
+    """
+
+    return (
+        await asyncio_detailed(
+            webhook_id=webhook_id,
+            client=client,
+            body=body,
+            x_tenant_id=x_tenant_id,
+        )
+    ).parsed
