@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import random
+import threading
 from datetime import timedelta
 
 import pytest
@@ -157,3 +158,23 @@ def test_an_address_refused_when_sending_is_a_failed_attempt(tenant, receiver, s
     delivery = Delivery.objects.get(subscription=subscription)
     assert delivery.status == "pending" and delivery.last_error.startswith("Refused:")
     assert receiver.received == []
+
+
+def test_stop_finishes_the_attempt_in_hand_and_records_it(tenant, receiver):
+    """What SIGTERM does (the command's handler calls stop()): no new claim, the attempt in hand ends."""
+    subscription = subscribe(tenant, receiver.at("/slow", "hang"))
+    services.subscription_ping(tenant_id=tenant.pk, subscription_id=subscription.pk)
+    worker = Worker(timeout=1)
+
+    def stop_when_sent():
+        while not receiver.of("/slow"):
+            threading.Event().wait(0.01)
+        worker.stop()
+
+    stopper = threading.Thread(target=stop_when_sent)
+    stopper.start()
+    worker.run_forever(interval=0.01)
+    worker.close()
+    stopper.join()
+    delivery = Delivery.objects.get(subscription=subscription)
+    assert delivery.attempts == 1 and "Timed out" in delivery.last_error
