@@ -31,19 +31,18 @@ class FailureGroup:
     sample_execution_id: UUID
 
 
-def failure_groups(*, tenant_id: UUID, since: datetime, until: datetime, rule_id: UUID | None = None,
-                   limit: int = MAX_GROUPS) -> list[FailureGroup]:
-    """The groups of the window [since, until), most executions first (ties by fingerprint)."""
+def _in_window(failures, since: datetime, until: datetime):
     # Only a failed or timed-out execution has a fingerprint (services._move sets it on those moves
     # alone, and a final status never changes): no status test, so the partial index
     # exec_tenant_failures (tenant, created_at, error_fingerprint, rule) answers the scan by itself.
-    failures = selectors.execution_queryset(tenant_id=tenant_id).filter(
-        error_fingerprint__isnull=False, created_at__gte=since, created_at__lt=until,
-    )
-    if rule_id is not None:
-        failures = failures.filter(rule_id=rule_id)
+    return failures.filter(error_fingerprint__isnull=False, created_at__gte=since, created_at__lt=until)
+
+
+def _grouped(failures, group_by: tuple[str, ...], limit: int) -> list[dict]:
+    """The groups of `failures` by fingerprint (and `group_by`), most executions first (ties by
+    fingerprint), each with its counts, times and a sample's normalised message: two queries."""
     rows = list(
-        failures.values("error_fingerprint", "rule_id", "rule__name")
+        failures.values("error_fingerprint", "rule_id", "rule__name", *group_by)
         .annotate(
             count=Count("id"),
             # What a retry would accept now: not retried yet, its rule enabled (both statuses retry).
@@ -55,18 +54,28 @@ def failure_groups(*, tenant_id: UUID, since: datetime, until: datetime, rule_id
         )
         .order_by("-count", "error_fingerprint")[:limit]
     )
-    samples = {str(row["sample"]): row for row in rows}
-    messages = dict(Execution.objects.filter(pk__in=[UUID(sample) for sample in samples])
-                    .values_list("pk", "error_message"))
-    return [
-        FailureGroup(
-            error_fingerprint=row["error_fingerprint"], automation_rule_id=row["rule_id"], rule_name=row["rule__name"],
-            message=normalised(messages.get(UUID(row["sample"])) or ""), count=row["count"],
-            retryable=row["retryable"], first_seen=row["first_seen"], last_seen=row["last_seen"],
-            sample_execution_id=UUID(row["sample"]),
-        )
-        for row in rows
-    ]
+    for row in rows:
+        row["sample"] = UUID(str(row["sample"]))
+    messages = dict(Execution.objects.filter(pk__in=[row["sample"] for row in rows]).values_list("pk", "error_message"))
+    for row in rows:
+        row["message"] = normalised(messages.get(row["sample"]) or "")
+    return rows
+
+
+def _group_fields(row: dict) -> dict:
+    return {"error_fingerprint": row["error_fingerprint"], "automation_rule_id": row["rule_id"],
+            "rule_name": row["rule__name"], "message": row["message"], "count": row["count"],
+            "retryable": row["retryable"], "first_seen": row["first_seen"], "last_seen": row["last_seen"],
+            "sample_execution_id": row["sample"]}
+
+
+def failure_groups(*, tenant_id: UUID, since: datetime, until: datetime, rule_id: UUID | None = None,
+                   limit: int = MAX_GROUPS) -> list[FailureGroup]:
+    """The groups of the tenant's window [since, until), most executions first."""
+    failures = _in_window(selectors.execution_queryset(tenant_id=tenant_id), since, until)
+    if rule_id is not None:
+        failures = failures.filter(rule_id=rule_id)
+    return [FailureGroup(**_group_fields(row)) for row in _grouped(failures, (), limit)]
 
 
 @dataclass(frozen=True)
@@ -85,31 +94,11 @@ def failure_groups_of_tenants(*, tenant_ids: list[UUID] | None, since: datetime,
     tenants (a group is one tenant's: its fingerprint names a rule)."""
     if tenant_ids is not None and not tenant_ids:
         return []
-    # As in failure_groups: no status test (only failed and timed-out executions have a fingerprint).
-    failures = Execution.objects.filter(error_fingerprint__isnull=False, created_at__gte=since, created_at__lt=until)
+    failures = _in_window(Execution.objects.all(), since, until)
     if tenant_ids is not None:
         failures = failures.filter(tenant_id__in=tenant_ids)
-    rows = list(
-        failures.values("tenant_id", "tenant__name", "tenant__slug", "error_fingerprint", "rule_id", "rule__name")
-        .annotate(
-            count=Count("id"),
-            # As in failure_groups: not retried yet, its rule enabled.
-            retryable=Count("id", filter=Q(next_attempt__isnull=True, rule__is_enabled=True)),
-            first_seen=Min("created_at"),
-            last_seen=Max("created_at"),
-            sample=Max(Cast("id", TextField())),
-        )
-        .order_by("-count", "error_fingerprint")[:limit]
-    )
-    messages = dict(Execution.objects.filter(pk__in=[UUID(row["sample"]) for row in rows])
-                    .values_list("pk", "error_message"))
     return [
-        TenantFailureGroup(
-            error_fingerprint=row["error_fingerprint"], automation_rule_id=row["rule_id"], rule_name=row["rule__name"],
-            message=normalised(messages.get(UUID(row["sample"])) or ""), count=row["count"],
-            retryable=row["retryable"], first_seen=row["first_seen"], last_seen=row["last_seen"],
-            sample_execution_id=UUID(row["sample"]), tenant_id=row["tenant_id"], tenant_name=row["tenant__name"],
-            tenant_slug=row["tenant__slug"],
-        )
-        for row in rows
+        TenantFailureGroup(**_group_fields(row), tenant_id=row["tenant_id"], tenant_name=row["tenant__name"],
+                           tenant_slug=row["tenant__slug"])
+        for row in _grouped(failures, ("tenant_id", "tenant__name", "tenant__slug"), limit)
     ]
