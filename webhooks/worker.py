@@ -6,6 +6,7 @@ attempt as it ends, in the main thread. Several workers may run at once (Postgre
 import logging
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,8 @@ from webhooks.sending import Sender
 
 LOG = logging.getLogger("webhooks")
 CONCURRENCY = 8
+# Deliveries are kept 30 days (services.RETENTION): the worker deletes older ones at its start and hourly.
+PRUNE_EVERY_SECONDS = 3600
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Worker:
         self.stopping = threading.Event()
         self.tally = Tally()
         self._threads = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="webhook")
+        self._pruned_at: float | None = None
 
     def stop(self) -> None:
         """Claims nothing more; the attempts in hand finish and are recorded."""
@@ -56,6 +60,11 @@ class Worker:
 
     def round(self, *, now: datetime | None = None, once: bool = False) -> int:
         """One round; answers how many events and attempts it handled (0: nothing to do)."""
+        if self._pruned_at is None or time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
+            self._pruned_at = time.monotonic()
+            pruned = services.deliveries_prune(now=now)
+            if pruned:
+                LOG.info("pruned %s webhook deliveries older than 30 days", pruned, extra={"pruned": pruned})
         dispatched = 0
         while not self.stopping.is_set():
             taken = services.events_dispatch(now=now)
