@@ -23,7 +23,10 @@ run: install
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(DEV_ENV) $(PY) manage.py seed_demo
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# One webhook worker beside the server (local receivers allowed), stopped with it.
+	$(DEV_ENV) WEBHOOK_ALLOW_PRIVATE_TARGETS=1 $(PY) manage.py deliver_webhooks > /dev/null & worker=$$!; \
+		trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		$(DEV_ENV) WEBHOOK_ALLOW_PRIVATE_TARGETS=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production: gunicorn (gunicorn.conf.py) with the production settings (DEBUG off unless the
 # environment says otherwise; SECRET_KEY and API_KEY_PEPPER required). It checks the settings, the
