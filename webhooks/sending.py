@@ -16,7 +16,7 @@ from webhooks.targets import Target, target_for
 
 USER_AGENT = "execution-tracking-webhooks/1"
 MAX_POOLS = 64  # one per (scheme, address, port, host); the least recently used is closed beyond it
-POOL_SIZE = 2
+POOL_SIZE = 8  # as many as the worker has sending threads (worker.CONCURRENCY)
 
 
 class Sender:

@@ -75,7 +75,7 @@ class Worker:
         if self.stopping.is_set():
             return dispatched
         # In --once, a delivery is attempted once per run, even when its retry falls due meanwhile.
-        claimed = services.deliveries_claim(now=now, limit=self.concurrency * 2,
+        claimed = services.deliveries_claim(now=now, limit=self.concurrency * 4,
                                             exclude=self.tally.attempted if once else frozenset())
         if claimed:
             self._send(claimed, now=now)
