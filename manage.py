@@ -5,6 +5,8 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # A command's log lines go to stderr: stdout is for what it prints (--json).
+    os.environ.setdefault("LOG_STREAM", "stderr")
     # Without DATABASE_URL the commands work on the embedded development database (what
     # `make run` serves), so they run in development mode there unless DEBUG says otherwise.
     # Against a real database (DATABASE_URL set) DEBUG stays off unless set, and the secrets are

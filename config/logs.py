@@ -14,8 +14,9 @@ from config.routes import route_of
 REQUEST_LOG = logging.getLogger("requests")
 
 
-def logging_config(*, level: str, form: str) -> dict:
-    """The LOGGING setting."""
+def logging_config(*, level: str, form: str, stream: str = "stdout") -> dict:
+    """The LOGGING setting. Servers log on stdout; management commands on stderr (manage.py says
+    so), where their lines do not mix with what a command prints (its --json)."""
     formatter = (
         {"()": "pythonjsonlogger.json.JsonFormatter",
          "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -28,7 +29,7 @@ def logging_config(*, level: str, form: str) -> dict:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"main": formatter},
-        "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": f"ext://sys.{stream}",
                                 "formatter": "main"}},
         "root": {"handlers": ["stdout"], "level": level},
         "loggers": {
@@ -37,6 +38,7 @@ def logging_config(*, level: str, form: str) -> dict:
             "django.request": {"level": "ERROR"},
             "django.server": {"level": "WARNING"},
             "gunicorn.error": {"level": level, "propagate": True},
+            "axes": {"level": "WARNING"},  # its start-up banner, in every process
         },
     }
 

@@ -6,6 +6,7 @@ a one-line `ImproperlyConfigured` naming the variable, what it must be and the v
 
 import os
 import re
+from datetime import timedelta
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -192,6 +193,9 @@ INSTALLED_APPS = [
     "rbac",
     "executions",
     "webhooks",
+    # The admin login's lockout after repeated failures (per user and address); staff unlock it
+    # by deleting the access attempt in the admin.
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -211,7 +215,18 @@ MIDDLEWARE = [
     "config.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOCKOUT_MINUTES", 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_TRUSTED_IPS = TRUSTED_PROXIES or None
 
 # Behind a TLS proxy (HTTPS=1): the scheme from X-Forwarded-Proto, a redirect to https (but for
 # the health checks, which a load balancer asks over plain HTTP), HSTS and secure cookies. Without
@@ -363,7 +378,9 @@ SPECTACULAR_SETTINGS = {
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 # json: one object per line for a log pipeline; console: readable lines (make run's).
 LOG_FORMAT = env_choice("LOG_FORMAT", "json", ("json", "console"))
-LOGGING = logging_config(level=LOG_LEVEL, form=LOG_FORMAT)
+# stdout for the servers; manage.py sets LOG_STREAM=stderr, so that a command's own output stays clean.
+LOGGING = logging_config(level=LOG_LEVEL, form=LOG_FORMAT,
+                         stream=env_choice("LOG_STREAM", "stdout", ("stdout", "stderr")))
 
 # /metrics (config/metrics.py): off unless METRICS_ENABLED; with METRICS_TOKEN, only for
 # `Authorization: Bearer <METRICS_TOKEN>`.
