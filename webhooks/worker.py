@@ -13,7 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from webhooks import metrics, payloads, services, signing
@@ -132,7 +132,10 @@ class Worker:
             try:
                 busy = self.round()
             finally:
-                close_old_connections()  # a connection the database dropped is not kept
+                # A connection the database dropped is not kept (never inside an atomic block: a
+                # test's transaction would be closed with it).
+                if not connection.in_atomic_block:
+                    close_old_connections()
             if on_round:
                 on_round(self.tally)
             if not busy:
