@@ -287,3 +287,11 @@ def test_under_gunicorn_the_workers_figures_add_up(gunicorn):
     assert status == 200
     assert _figure(body.decode(), "http_requests_total", route="/api/v1/automation/rules", method="GET",
                    status="200") == 20
+
+
+def test_a_commands_log_lines_go_to_stderr_and_its_json_alone_to_stdout(tmp_path):
+    env = environment(tmp_path, LOG_LEVEL="DEBUG", DEBUG="1")  # Django logs each SQL statement
+    assert python("manage.py", "migrate", "-v0", env=env).returncode == 0
+    made = python("manage.py", "create_tenant", "Initech", "--json", env=env)
+    assert json.loads(made.stdout)["slug"] == "initech"  # nothing but the JSON object
+    assert '"logger": "django.db.backends"' in made.stderr
