@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 DEV_ENV := DEBUG=1 LOG_FORMAT=console PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
 
-.PHONY: run serve test check install browser bench lint schema client clean
+.PHONY: run serve test check install browser bench soak lint schema client clean
 
 $(STAMP): pyproject.toml clients/python/setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,13 @@ schema: install
 bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+# Soak (benchmarks/soak/): gunicorn with the production settings on a PostgreSQL database of its own,
+# driven for SOAK_SECONDS (default 300) by simulated engines and readers, then every acknowledged
+# write checked in the database. CHAOS=1 kills workers, terminates the database's connections and
+# restarts a throwaway PostgreSQL cluster of its own meanwhile. Not part of `make test`.
+soak: install
+	CHAOS=$(CHAOS) $(PY) -m benchmarks.soak
 
 # The Python SDK, generated from the schema the code serves; a test fails when the checked-in copy
 # differs from a fresh generation.
