@@ -75,6 +75,13 @@ def test_a_method_the_route_does_not_take_is_405_whatever_the_path_id(api):
                                content_type="application/json"), 405)
 
 
+@pytest.mark.parametrize("named", ["0", str(MISSING)])  # malformed (else 400), another tenant (else 403)
+def test_a_method_the_route_does_not_take_is_405_whatever_x_tenant_id_names(api, execution, named):
+    answer = api.generic("TRACE", f"{factories.API}/executions/{execution.pk}", HTTP_X_TENANT_ID=named)
+    assert_problem(answer, 405)
+    assert "GET" in answer["Allow"]
+
+
 def test_the_handler_gets_the_path_id_parsed(api, execution):
     # Any case spells the same id, and the handler answers with the canonical one.
     upper = str(execution.pk).upper()
