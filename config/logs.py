@@ -33,6 +33,9 @@ def logging_config(*, level: str, form: str, stream: str = "stdout") -> dict:
                                 "formatter": "main"}},
         "root": {"handlers": ["stdout"], "level": level},
         "loggers": {
+            # Django's own handlers (a plain-text console under DEBUG, mail to admins) off: every
+            # line goes through the one handler above, once.
+            "django": {"handlers": [], "level": level, "propagate": True},
             # RequestLogMiddleware writes each request's line; Django's own would repeat 4xx/5xx ones
             # (its 5xx lines, with the stack, stay).
             "django.request": {"level": "ERROR"},
