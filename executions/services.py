@@ -425,8 +425,11 @@ def _log_count_add(*, tenant_id: UUID, execution_id: UUID, count: int) -> int | 
 
 def _copy_log_lines(tenant_id: UUID, execution_id: UUID, lines: list[tuple]) -> None:
     # COPY: PostgreSQL's bulk load, the cheapest way in for a batch of rows (psycopg writes the
-    # rows in C). JSON goes as text, which the jsonb column reads.
-    with connection.cursor() as cursor, cursor.cursor.copy(_log_copy_sql()) as copy:
+    # rows in C). JSON goes as text, which the jsonb column reads. The COPY runs on psycopg's own
+    # cursor, so Django's wrapper is put around it: a connection lost meanwhile (a restart,
+    # pg_terminate_backend) is then django.db's OperationalError, a 503, not psycopg's, a 500.
+    with connection.cursor() as cursor, connection.wrap_database_errors, \
+            cursor.cursor.copy(_log_copy_sql()) as copy:
         for line in lines:
             copy.write_row((tenant_id, execution_id, *line[:-1], _json_text(line[-1])))
 

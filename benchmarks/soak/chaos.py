@@ -154,7 +154,8 @@ def recovery(faults: list[Fault], samples: list[tuple[float, int]], calls, end: 
             fault.recovered_after = back[0] - fault.started if back else None
         failed = {}
         for call in calls:
-            if fault.started <= call.at < until and not 200 <= call.status < 500:
+            # By when the answer came: a request sent before the fault may be the one it broke.
+            if fault.started <= call.at + call.seconds < until and not 200 <= call.status < 500:
                 label = "no answer" if call.status == 0 else str(call.status)
                 failed[label] = failed.get(label, 0) + 1
         fault.failed_calls = failed

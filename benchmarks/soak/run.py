@@ -141,8 +141,11 @@ class Gunicorn:
 
 
 def run(seconds: float, *, chaos: bool = False, faults: list | None = None, engines: int = 8, readers: int = 2,
-        workers: int = 4, think: float = 0.02, warm_up: float = 10, say=print) -> Result:
-    """A soak of `seconds` after `warm_up`; with `chaos`, `faults` (default: chaos.schedule(seconds))."""
+        workers: int = 4, think: float = 0.02, warm_up: float = 10, server_url: str | None = None,
+        memory_limit: float | None = MEMORY_GROWTH_LIMIT, say=print) -> Result:
+    """A soak of `seconds` after `warm_up`; with `chaos`, `faults` (default: chaos.schedule(seconds)).
+    `server_url` is the PostgreSQL server for its database (without one: SOAK_DATABASE_SERVER);
+    `memory_limit` None reports the workers' memory without judging it."""
     if chaos and faults is None:
         faults = faults_module.schedule(seconds)
     faults = faults or []
@@ -154,7 +157,8 @@ def run(seconds: float, *, chaos: bool = False, faults: list | None = None, engi
         cluster.start()
         server_url = cluster.server_url
     else:
-        server_url = os.environ.get("SOAK_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+        server_url = (server_url or os.environ.get("SOAK_DATABASE_SERVER")
+                      or "postgres://postgres@127.0.0.1:5432").rstrip("/")
     name = f"soak_{uuid.uuid4().hex[:10]}"
     admin_url, database_url = f"{server_url}/postgres", f"{server_url}/{name}"
     server = None
@@ -228,7 +232,7 @@ def run(seconds: float, *, chaos: bool = False, faults: list | None = None, engi
         with psycopg.connect(database_url) as connection:
             result.findings = check(record, connection)
         _figures(result, record, begun, ended)
-        _memory(result, memory_start, memory_end)
+        _memory(result, memory_start, memory_end, memory_limit)
         if faults:
             faults_module.recovery(faults, prober.samples, record.calls, ended)
             result.faults = faults
@@ -276,13 +280,13 @@ def _figures(result: Result, record: Record, begun: float, ended: float) -> None
                          "acknowledged log lines/s": lines / whole}
 
 
-def _memory(result: Result, start: dict, end: dict) -> None:
+def _memory(result: Result, start: dict, end: dict, limit: float | None) -> None:
     for pid in sorted(set(start) | set(end)):
         result.memory[pid] = (start.get(pid), end.get(pid))
         before, after = start.get(pid), end.get(pid)
-        if before and after and after > before * (1 + MEMORY_GROWTH_LIMIT):
+        if limit is not None and before and after and after > before * (1 + limit):
             result.failures.append(f"worker {pid} grew from {before:.1f} MB to {after:.1f} MB "
-                                   f"(+{(after / before - 1) * 100:.0f} %, over {MEMORY_GROWTH_LIMIT:.0%})")
+                                   f"(+{(after / before - 1) * 100:.0f} %, over {limit:.0%})")
 
 
 def report(result: Result) -> str:
