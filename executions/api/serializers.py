@@ -183,7 +183,7 @@ def _fast_log_entry(entry) -> dict | None:
     message = entry.get("message")
     if not _plain_text(message, None) or len(message.encode()) > MESSAGE_MAX_BYTES:
         return None
-    if "level" in entry and entry["level"] not in LOG_LEVELS:
+    if "level" in entry and (type(entry["level"]) is not str or entry["level"] not in LOG_LEVELS):
         return None
     index = entry.get("action_index")
     if index is not None and (type(index) is not int or not 0 <= index <= MAX_INT):

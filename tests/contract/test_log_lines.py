@@ -154,6 +154,8 @@ def test_a_batch_with_one_invalid_line_writes_nothing_and_names_it(api, executio
     ({"message": ["m"]}, "message"),
     ({"message": "m", "level": "fatal"}, "level"),
     ({"message": "m", "level": "INFO"}, "level"),
+    ({"message": "m", "level": {}}, "level"),
+    ({"message": "m", "level": ["info"]}, "level"),
     ({"message": "m", "timestamp": "yesterday"}, "timestamp"),
     ({"message": "m", "timestamp": "0001-01-01T00:00:00+01:00"}, "timestamp"),
     ({"message": "m", "action_index": -1}, "action_index"),

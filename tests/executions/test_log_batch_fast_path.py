@@ -26,7 +26,7 @@ entries = st.fixed_dictionaries(
     {},
     optional={
         "message": texts,
-        "level": st.sampled_from(["debug", "info", "warn", "error", "fatal", "INFO", 1, None]),
+        "level": st.sampled_from(["debug", "info", "warn", "error", "fatal", "INFO", 1, None, [], {}]),
         "action_index": st.one_of(st.none(), st.booleans(), st.integers(min_value=-2, max_value=2**31 + 1),
                                   st.floats(allow_nan=False)),
         "step_key": texts,
@@ -75,3 +75,11 @@ def test_a_plain_batch_takes_the_fast_check():
         {"message": ""},
     ]}
     assert fast_log_batch(body) is not None
+
+
+def test_a_level_that_is_not_text_goes_to_the_serializer_which_refuses_it():
+    # A JSON object or array cannot be looked up among the levels (found by schemathesis: a 500).
+    for level in ({}, ["info"]):
+        body = {"entries": [{"message": "sent", "level": level}]}
+        assert fast_log_batch(body) is None
+        assert not LogsAppendInputSerializer(data=body).is_valid()
