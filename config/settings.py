@@ -6,8 +6,8 @@ a one-line `ImproperlyConfigured` naming the variable, what it must be and the v
 
 import os
 import re
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
