@@ -306,7 +306,8 @@ class Reader(Client):
 
 
 class Prober(threading.Thread):
-    """Asks an API read every 0.1 s: (time, status) samples that show when the service answers."""
+    """Asks an API read every 0.1 s: (time answered, status) samples that show when the service
+    answers (by the answer's time: a request sent just before a fault may be the one it broke)."""
 
     def __init__(self, port: int, key: str, stopping: threading.Event):
         super().__init__(name="prober", daemon=True)
@@ -318,6 +319,6 @@ class Prober(threading.Thread):
         while not self.stopping.is_set():
             started = time.monotonic()
             answer = self.api.call("probe", "GET", f"{API}/executions?page_size=1")
-            self.samples.append((started, answer.status))
+            self.samples.append((time.monotonic(), answer.status))
             time.sleep(max(0.0, 0.1 - (time.monotonic() - started)))
         self.api.close()
