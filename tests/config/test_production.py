@@ -219,10 +219,10 @@ def start_gunicorn(env: dict, folder: Path):
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     workers = int(env.get("WEB_CONCURRENCY", "1"))
-    while log.read_text().count("Booting worker") < workers or not _answers(f"{base}/healthz"):
-        assert time.monotonic() < deadline and server.poll() is None, log.read_text()
-        time.sleep(0.1)
-    try:
+    try:  # stopped however it ends, a boot that times out too
+        while log.read_text().count("Booting worker") < workers or not _answers(f"{base}/healthz"):
+            assert time.monotonic() < deadline and server.poll() is None, log.read_text()
+            time.sleep(0.1)
         yield SimpleNamespace(base=base, log=log, server=server)
     finally:
         if server.poll() is None:
