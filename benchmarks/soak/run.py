@@ -6,9 +6,9 @@ writer's and a reader's key, and serves the app with gunicorn as `make serve` do
 (gunicorn.conf.py, production settings). Then engines and readers (traffic.py) run for a warm-up
 and `seconds`; the workers' resident memory is read after the warm-up and at the end. The
 warm-up (60 s by default) is long enough for a worker to reach its working set: caches filled and
-the allocator grown to the largest requests (a 500-line batch); measured from boot, a worker grows
-from about 85 MB to a plateau of about 95 MB within its first minute or so of this load, which is
-not a leak; growth after that is what the 10 % limit judges. With chaos,
+the allocator grown to the largest requests (a 500-line batch): a worker holds 70 to 80 MB at boot,
+about 85 MB after 10 s of this load and a plateau of about 95 MB after its first minute, where it
+stays, which is no leak; growth after that is what the 10 % limit judges. With chaos,
 faults (chaos.py) are made on their schedule meanwhile. The checker (check.py) then compares the
 record with the database. The database, the cluster and the temporary folder are removed at the
 end; the server's log is kept when the run failed.
