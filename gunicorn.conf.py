@@ -17,6 +17,9 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM, requests in flight get this long to finish before the workers stop.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
+# The longest request line gunicorn takes (its maximum, as nginx's default buffers): a longer one is
+# answered by gunicorn itself, a 400 page before the app sees it. 0 takes any length.
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", "8190"))
 # Each worker is replaced after about this many requests (the jitter keeps them from all
 # restarting at once): a slow leak never grows for long.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
