@@ -286,13 +286,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         **DATABASES["default"].get("OPTIONS", {}),  # DATABASE_URL's query (?timeout=5) wins
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters bound by the server let psycopg prepare a statement run more than twice on a
-    # connection: the hot reads then skip PostgreSQL's planning, most of their database time.
+    # DATABASE_POOLER=pgbouncer: connected through PgBouncer in transaction pooling, where a
+    # server connection serves another client between transactions, so nothing may outlive one:
+    # no prepared statements (psycopg's prepare_threshold None) and no server-side cursors.
+    POOLER = env_choice("DATABASE_POOLER", "none", ("none", "pgbouncer"))
+    # Otherwise parameters bound by the server let psycopg prepare a statement run more than twice
+    # on a connection: the hot reads then skip PostgreSQL's planning, most of their database time.
     DATABASES["default"]["OPTIONS"] = {
-        "server_side_binding": True,
-        "prepare_threshold": 2,
+        "server_side_binding": POOLER == "none",
+        "prepare_threshold": 2 if POOLER == "none" else None,
         **DATABASES["default"].get("OPTIONS", {}),  # DATABASE_URL's query (?sslmode=require) wins
     }
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = POOLER == "pgbouncer"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,6 +1,7 @@
 """Every environment variable of config/settings.py: a bad value stops manage.py with one line that
 names the variable and never repeats a password; good values pass."""
 
+import json
 import os
 import subprocess
 import sys
@@ -61,3 +62,22 @@ def test_good_values_of_every_variable_pass_the_check(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "no issues" in done.stdout
+
+
+@pytest.mark.parametrize(("pooler", "expected"), [
+    ("", {"server_side_binding": True, "prepare_threshold": 2, "cursors_off": False}),
+    ("pgbouncer", {"server_side_binding": False, "prepare_threshold": None, "cursors_off": True}),
+])
+def test_behind_pgbouncer_nothing_outlives_a_transaction(pooler, expected):
+    """DATABASE_POOLER=pgbouncer (transaction pooling): no prepared statements, no server-side cursors."""
+    shown = subprocess.run(
+        [sys.executable, "-c", "import json, django; django.setup(); from django.conf import settings; "
+         "d = settings.DATABASES['default']; print(json.dumps({'server_side_binding': "
+         "d['OPTIONS']['server_side_binding'], 'prepare_threshold': d['OPTIONS']['prepare_threshold'], "
+         "'cursors_off': d.get('DISABLE_SERVER_SIDE_CURSORS', False)}))"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1", "DATABASE_POOLER": pooler,
+             "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused"},
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout.strip().splitlines()[-1]) == expected
