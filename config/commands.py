@@ -1,6 +1,7 @@
 """The base of every management command: `--json`, and a one-line error with a non-zero exit on
 bad input, argument errors included (Django's parser prints a usage block instead)."""
 
+import argparse
 import json
 import sys
 
@@ -44,3 +45,17 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str))
         else:
             self.stdout.write(prose)
+
+
+def bounded_int(maximum: int):
+    """An argparse type: a whole number from 1 to `maximum` (argparse turns its error into one line)."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a positive integer, not {value!r}") from None
+        if not 1 <= number <= maximum:
+            raise argparse.ArgumentTypeError(f"must be a positive integer of at most {maximum}, not {number}")
+        return number
+
+    return parse

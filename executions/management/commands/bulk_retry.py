@@ -6,11 +6,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
 from config.commands import Command as BaseCommand
+from config.commands import bounded_int
 from executions import bulk
 from executions.api.filters import ExecutionFilter, execution_selection
 from executions.exceptions import Invalid
 from rbac.commands import tenant_argument
-from rbac.management.commands.create_api_key import bounded_int
 
 BAR_WIDTH = 24
 # A bar rewritten after every execution would cost more than the retry on a slow terminal.

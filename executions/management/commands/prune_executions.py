@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from config.commands import Command as BaseCommand
+from config.commands import bounded_int
 from executions import retention
 from rbac.commands import tenant_argument
-from rbac.management.commands.create_api_key import bounded_int
 
 MAX_DAYS = 36_500
 BAR_WIDTH = 24

@@ -1,23 +1,9 @@
-import argparse
-
 from config.commands import Command as BaseCommand
+from config.commands import bounded_int
 from config.fields import MAX_INT
 from rbac.commands import command_error, role_argument, tenant_argument, username_argument
 from rbac.exceptions import RbacError
 from rbac.services import MAX_EXPIRES_IN_DAYS, api_key_create
-
-
-def bounded_int(maximum: int):
-    def parse(value: str) -> int:
-        try:
-            number = int(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a positive integer, not {value!r}") from None
-        if not 1 <= number <= maximum:
-            raise argparse.ArgumentTypeError(f"must be a positive integer of at most {maximum}, not {number}")
-        return number
-
-    return parse
 
 
 class Command(BaseCommand):
