@@ -18,7 +18,7 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import Http404, HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 
 from config.routes import route_of
@@ -36,6 +36,12 @@ THROTTLED = Counter("throttled_requests_total", "Requests refused by the rate li
 RATE_STORE_ERRORS = Counter("rate_limit_store_errors_total",
                             "Times the shared rate-limit store (Redis) could not be reached; the limit failed open.")
 DATABASE_ERRORS = Counter("database_errors_total", "Requests answered 503 because the database could not be reached.")
+REPLICA_ROUTES = Counter("replica_routing_total",
+                         "Reads routed (config/replicas.py): to a replica, or to the primary because the client "
+                         "wrote recently (sticky), no replica was fit (no_replica) or the replica failed mid-request "
+                         "(retried); cache_error counts writes that could not be remembered.", ["route"])
+REPLICA_LAG = Gauge("replica_lag_seconds", "Each replica's replay lag at its last check (+Inf: unreachable or not "
+                    "streaming).", ["replica"], multiprocess_mode="livemax")
 
 
 class MetricsMiddleware:

@@ -113,9 +113,8 @@ def env_secret(name: str, development: str, debug: bool) -> str:
     return value if value.strip() else development
 
 
-def env_database(name: str, default: str, **options) -> dict:
-    """DATABASE_URL as Django's database settings, SQLite or PostgreSQL only."""
-    value = env_str(name, default)
+def database_url(name: str, value: str, **options) -> dict:
+    """A database URL as Django's database settings, SQLite or PostgreSQL only."""
     must = "a sqlite:// or postgres:// URL (special characters in the password %-quoted)"
     try:
         database = dj_database_url.parse(value, **options)
@@ -124,6 +123,10 @@ def env_database(name: str, default: str, **options) -> dict:
     if database["ENGINE"] not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
         raise invalid(name, must, value)
     return database
+
+
+def env_database(name: str, default: str, **options) -> dict:
+    return database_url(name, env_str(name, default), **options)
 
 
 def env_dir(name: str, default: Path) -> Path:
@@ -212,6 +215,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "config.middleware.AuthenticationMiddleware",
+    # After authentication (a staff user's writes are remembered); not used without replicas.
+    "config.replicas.ReplicaMiddleware",
     "config.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
@@ -290,14 +295,45 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # server connection serves another client between transactions, so nothing may outlive one:
     # no prepared statements (psycopg's prepare_threshold None) and no server-side cursors.
     POOLER = env_choice("DATABASE_POOLER", "none", ("none", "pgbouncer"))
-    # Otherwise parameters bound by the server let psycopg prepare a statement run more than twice
-    # on a connection: the hot reads then skip PostgreSQL's planning, most of their database time.
-    DATABASES["default"]["OPTIONS"] = {
-        "server_side_binding": POOLER == "none",
-        "prepare_threshold": 2 if POOLER == "none" else None,
-        **DATABASES["default"].get("OPTIONS", {}),  # DATABASE_URL's query (?sslmode=require) wins
-    }
-    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = POOLER == "pgbouncer"
+
+    def connected_as_pooled(database: dict) -> dict:
+        # Otherwise parameters bound by the server let psycopg prepare a statement run more than
+        # twice on a connection: the hot reads then skip PostgreSQL's planning, most of their
+        # database time.
+        database["OPTIONS"] = {
+            "server_side_binding": POOLER == "none",
+            "prepare_threshold": 2 if POOLER == "none" else None,
+            **database.get("OPTIONS", {}),  # the URL's query (?sslmode=require) wins
+        }
+        database["DISABLE_SERVER_SIDE_CURSORS"] = POOLER == "pgbouncer"
+        return database
+
+    connected_as_pooled(DATABASES["default"])
+
+# DATABASE_REPLICA_URL: streaming replicas of the primary, comma-separated, that take the GETs of
+# the API and the admin's lists (config/replicas.py), with read-your-writes for a client that
+# wrote in the last REPLICA_STICKY_SECONDS, and skipped while more than REPLICA_MAX_LAG_SECONDS
+# behind. Connected like the primary (DATABASE_POOLER too).
+REPLICA_URLS = [url.strip() for url in env_str("DATABASE_REPLICA_URL", "").split(",") if url.strip()]
+if REPLICA_URLS and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL (replicas are PostgreSQL's)")
+for number, url in enumerate(REPLICA_URLS, 1):
+    replica = database_url("DATABASE_REPLICA_URL", url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    if replica["ENGINE"] != "django.db.backends.postgresql":
+        raise invalid("DATABASE_REPLICA_URL", "comma-separated postgres:// URLs", url)
+    # A replica that does not answer costs a read 2 seconds at most, then it is skipped.
+    replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests read the test database through it: the replicas are the primary's copies.
+    DATABASES[f"replica{number}"] = {**connected_as_pooled(replica), "TEST": {"MIRROR": "default"}}
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 5)
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 2, minimum=0)
+# A replica up to the lag bound behind, checked once a second, has every write older than
+# bound + 1 s: past that, the sticky window would end before the replica shows a client's write.
+if REPLICA_URLS and REPLICA_MAX_LAG_SECONDS + 1 > REPLICA_STICKY_SECONDS:
+    raise ImproperlyConfigured(
+        f"REPLICA_MAX_LAG_SECONDS ({REPLICA_MAX_LAG_SECONDS}) must be at least 1 under REPLICA_STICKY_SECONDS "
+        f"({REPLICA_STICKY_SECONDS}): a client could otherwise read a replica that has not yet its own write")
+DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"] if REPLICA_URLS else []
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import QuerySet, TextField
 from django.db.models.expressions import RawSQL
 
@@ -317,6 +317,12 @@ def _pick(declared: tuple[Field, ...], names: tuple[str, ...] | None) -> tuple[F
     return declared if names is None else tuple(f for f in declared if f.name in names)
 
 
+def _reading(model):
+    """The connection a read of `model` goes to: a replica's in a GET routed there
+    (config/replicas.py), else the primary's."""
+    return connections[router.db_for_read(model)]
+
+
 @lru_cache
 def _execution_sql(vendor: str, names: tuple[str, ...] | None, of_rule: bool, log_limit: int) -> str:
     d = dialect()
@@ -337,7 +343,7 @@ def execution_document(*, tenant_id: UUID, execution_id: UUID, names: tuple[str,
     if rule_id is not None:
         params.append(d.uuid_param(rule_id))
     sql = _execution_sql(connection.vendor, names, rule_id is not None, _log_limit())
-    with connection.cursor() as cursor:
+    with _reading(Execution).cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -402,7 +408,7 @@ class LogLinePage:
         order = "DESC" if self.descending else "ASC"
         sql = (f"SELECT x.sequence, {d.text(d.build(LOG_FIELDS, 'x'))} FROM (SELECT * FROM {_table(ExecutionLog)} "  # nosec B608
                f"WHERE {' AND '.join(where)} ORDER BY sequence {order} LIMIT %s) x ORDER BY x.sequence {order}")
-        with connection.cursor() as cursor:
+        with _reading(ExecutionLog).cursor() as cursor:
             cursor.execute(sql, [*params, page.stop])
             return cursor.fetchall()
 
@@ -414,7 +420,7 @@ def _rows_sql(vendor: str, model, declared: tuple[Field, ...], where: str, order
 
 
 def _documents(model, declared, where: str, order: str, params: list) -> list[str]:
-    with connection.cursor() as cursor:
+    with _reading(model).cursor() as cursor:
         cursor.execute(_rows_sql(connection.vendor, model, declared, where, order), params)
         return [row[0] for row in cursor.fetchall()]
 

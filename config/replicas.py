@@ -1,0 +1,210 @@
+"""Reads from streaming replicas (DATABASE_REPLICA_URL): the API's GETs and the admin's lists.
+
+ReplicaMiddleware decides once per request whether it may read from a replica, and which one;
+ReplicaRouter applies that to every query, so views and selectors know nothing of it. The
+guarantees, each for users' data:
+
+- A client sees its own writes: a key (or staff user) that sent a write in the last
+  REPLICA_STICKY_SECONDS reads from the primary. The write is remembered in the cache, which is
+  Redis with REDIS_URL (so on every server) and the process's memory without it.
+- Nothing stale past REPLICA_MAX_LAG_SECONDS: a replica is checked at most once a second per
+  process, and one that lags more, is not streaming or cannot be reached is skipped. A GET whose
+  replica fails mid-request is answered again from the primary: the client sees no error.
+- Writes, reads inside a transaction (select_for_update, the idempotency checks) and every
+  request but a GET or HEAD go to the primary, and so do the tables that authenticate a request
+  (keys, users, sessions, tenants): a new key or login works at once.
+
+The settings refuse a lag bound that could outlast the sticky window (config/settings.py)."""
+
+import hashlib
+import logging
+import random
+import time
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import MiddlewareNotUsed
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from redis.exceptions import RedisError
+
+from config.metrics import REPLICA_LAG, REPLICA_ROUTES
+
+LOG = logging.getLogger("config.replicas")
+# The apps whose reads may come from a replica: the executions and what hangs off them.
+REPLICA_APPS = frozenset({"executions", "webhooks"})
+CHECK_INTERVAL = 1.0
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+# Seconds since the last replayed commit, 0 when everything received is replayed, NULL when the
+# replica is not streaming (then it may not know what the primary wrote: treated as lagging).
+LAG_SQL = (
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN NULL "
+    "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+    "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
+)
+
+# The replica the current request reads from; None: the primary.
+_reading: ContextVar[str | None] = ContextVar("replica_reading", default=None)
+
+
+def replica_aliases() -> list[str]:
+    return [alias for alias in settings.DATABASES if alias != DEFAULT_DB_ALIAS]
+
+
+class ReplicaRouter:
+    """Sends a query to the request's replica when it reads an app of REPLICA_APPS outside any
+    transaction; everything else to the primary. Migrations run on the primary only."""
+
+    def db_for_read(self, model, **hints) -> str:
+        alias = _reading.get()
+        if alias is None or model._meta.app_label not in REPLICA_APPS \
+                or connections[DEFAULT_DB_ALIAS].in_atomic_block:
+            return DEFAULT_DB_ALIAS
+        return alias
+
+    def db_for_write(self, model, **hints) -> str:
+        return DEFAULT_DB_ALIAS
+
+    def allow_relation(self, obj1, obj2, **hints) -> bool:
+        return True  # the replicas hold the primary's rows
+
+    def allow_migrate(self, db, app_label, **hints) -> bool:
+        return db == DEFAULT_DB_ALIAS
+
+
+class Health:
+    """Whether each replica may take reads, checked at most once a CHECK_INTERVAL per process."""
+
+    def __init__(self, aliases: list[str]) -> None:
+        self.aliases = aliases
+        self._checked: dict[str, tuple[float, bool]] = {}
+
+    def pick(self) -> str | None:
+        """A replica fit to read from, at random among them; None when there is none."""
+        now = time.monotonic()
+        fit = [alias for alias in self.aliases if self._fit(alias, now)]
+        return random.choice(fit) if fit else None  # nosec B311: spreading load, not a secret
+
+    def failed(self, alias: str) -> None:
+        """A query on `alias` failed: skipped until its next check."""
+        self._checked[alias] = (time.monotonic(), False)
+        connections[alias].close_if_unusable_or_obsolete()
+
+    def _fit(self, alias: str, now: float) -> bool:
+        checked_at, fit = self._checked.get(alias, (float("-inf"), False))
+        if now - checked_at >= CHECK_INTERVAL:
+            fit = self._check(alias)
+            self._checked[alias] = (now, fit)
+        return fit
+
+    def _check(self, alias: str) -> bool:
+        connection = connections[alias]
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(LAG_SQL)
+                (lag,) = cursor.fetchone()
+        except DatabaseError as error:
+            LOG.warning("replica %s skipped: it cannot be reached (%s)", alias, type(error).__name__)
+            connection.close()  # reconnects at the next check
+            REPLICA_LAG.labels(alias).set(float("inf"))
+            return False
+        lag = float("inf") if lag is None else float(lag)
+        REPLICA_LAG.labels(alias).set(lag)
+        if lag > settings.REPLICA_MAX_LAG_SECONDS:
+            LOG.warning("replica %s skipped: %s s behind the primary, more than REPLICA_MAX_LAG_SECONDS (%s)",
+                        alias, "unknown (not streaming)" if lag == float("inf") else round(lag, 1),
+                        settings.REPLICA_MAX_LAG_SECONDS)
+            return False
+        return True
+
+
+def writer_of(request) -> str | None:
+    """Who a request acts for, as remembered for read-your-writes: its API key (a digest of the
+    header, never the key) or its staff user; None for an anonymous request."""
+    raw = request.META.get("HTTP_X_API_KEY")
+    if raw:
+        return "key:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return None
+
+
+def _wrote_key(writer: str) -> str:
+    return f"replica-sticky:{writer}"
+
+
+def remember_write(writer: str) -> None:
+    try:
+        cache.set(_wrote_key(writer), 1, timeout=settings.REPLICA_STICKY_SECONDS)
+    except RedisError:
+        # Then its next reads may come from a replica a moment behind: said in the log and the
+        # metrics; the reads themselves fall back to the primary while the cache is away (below).
+        LOG.warning("a write could not be remembered for read-your-writes: the cache cannot be reached")
+        REPLICA_ROUTES.labels("cache_error").inc()
+
+
+def wrote_recently(writer: str) -> bool:
+    try:
+        return cache.get(_wrote_key(writer)) is not None
+    except RedisError:
+        return True  # not knowing, the primary: never an older view of the client's own writes
+
+
+def _may_read_from_replica(request) -> bool:
+    if request.method not in SAFE_METHODS:
+        return False
+    if request.path_info.startswith("/api/"):
+        return True
+    match = request.resolver_match  # the admin's list pages only, not the forms that edit a row
+    return match is not None and match.namespace == "admin" and (match.url_name or "").endswith("_changelist")
+
+
+class ReplicaMiddleware:
+    """Routes a request's reads (see the module's docstring); not used without replicas."""
+
+    def __init__(self, get_response):
+        aliases = replica_aliases()
+        if not aliases:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+        self.health = Health(aliases)
+
+    def __call__(self, request):
+        request.replica = None
+        response = self.get_response(request)
+        alias = request.replica
+        if alias is not None:
+            _reading.set(None)
+            if connections[alias].errors_occurred:
+                # The replica failed under this GET (stopped, a conflict with its recovery): the
+                # same request again, from the primary.
+                LOG.warning("replica %s failed during a read; answered from the primary", alias)
+                self.health.failed(alias)
+                REPLICA_ROUTES.labels("retried").inc()
+                request.replica_failed = True
+                response = self.get_response(request)
+                _reading.set(None)
+        elif request.method not in SAFE_METHODS:
+            writer = writer_of(request)
+            if writer is not None:
+                remember_write(writer)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        _reading.set(None)
+        if getattr(request, "replica_failed", False) or not _may_read_from_replica(request):
+            return None
+        writer = writer_of(request)
+        if writer is not None and wrote_recently(writer):
+            REPLICA_ROUTES.labels("sticky").inc()
+            return None
+        alias = self.health.pick()
+        if alias is None:
+            REPLICA_ROUTES.labels("no_replica").inc()
+            return None
+        REPLICA_ROUTES.labels("replica").inc()
+        connections[alias].errors_occurred = False  # what is looked at after the view: this request's only
+        request.replica = alias
+        _reading.set(alias)
+        return None

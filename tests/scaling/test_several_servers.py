@@ -1,0 +1,232 @@
+"""Two app servers standing for two machines (two gunicorn instances on two ports), through
+PgBouncer in transaction pooling, reading from a streaming replica, counting in Redis: the stack of
+docs/scaling.md, built for real on loopback by benchmarks/stack.py.
+
+The servers run with REPLICA_STICKY_SECONDS=10 and REPLICA_MAX_LAG_SECONDS=4, so that a replica
+whose replay is paused stays fit for reads for a few seconds: long enough to see, without races,
+that a client which wrote reads from the primary while one which did not reads the replica."""
+
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.config.test_production import environment, python, start_gunicorn
+
+ROOT = Path(__file__).resolve().parents[2]
+API = "/api/v1/automation"
+RATE = 60  # an hour, per key: the test of the limit sends more; the others send fewer
+_users = itertools.count(1)
+
+
+def call(server, method: str, path: str, key: str, body: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"{server.base}{API}/{path}", method=method, data=None if body is None else json.dumps(body).encode(),
+        headers={"X-API-Key": key, "Content-Type": "application/json", "X-Request-Id": str(uuid.uuid4())})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:  # nosec B310: a loopback test server
+            status, text = answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read()
+    return status, json.loads(text) if text else {}
+
+
+class Deployment:
+    """The stack, a migrated database (through PgBouncer), a tenant with a rule, two servers."""
+
+    def __init__(self, stack, env: dict, servers: list) -> None:
+        self.stack, self.env, self.servers = stack, env, servers
+        self.first, self.second = servers
+        self.rule_id = None
+
+    def new_key(self) -> str:
+        """A key of a new user of the tenant: one that has written nothing yet."""
+        made = python("manage.py", "create_api_key", "--user", f"user{next(_users)}", "--tenant", "acme",
+                      "--role", "admin", "--json", env=self.env)
+        assert made.returncode == 0, made.stderr
+        return json.loads(made.stdout)["key"]
+
+    def replica_commits(self) -> int:
+        """Transactions the replica has run in the app's database (its own statistics)."""
+        return self.stack.sql("replica", "SELECT xact_commit FROM pg_stat_database WHERE datname = 'app'")[0][0]
+
+    def routes(self) -> dict[str, float]:
+        """The servers' replica_routing_total, added up, by route."""
+        found: dict[str, float] = {}
+        for server in self.servers:
+            with urllib.request.urlopen(f"{server.base}/metrics", timeout=10) as answer:  # nosec B310
+                for line in answer.read().decode().splitlines():
+                    if line.startswith("replica_routing_total{"):
+                        route = line.split('route="')[1].split('"')[0]
+                        found[route] = found.get(route, 0) + float(line.rsplit(" ", 1)[1])
+        return found
+
+
+@pytest.fixture(scope="module")
+def deployment(stack, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("deployment")
+    env = environment(
+        folder, DATABASE_URL=stack.url("bouncer"), DATABASE_POOLER="pgbouncer",
+        DATABASE_REPLICA_URL=stack.url("replica"), REDIS_URL=stack.redis_url, THROTTLE_RATE=f"{RATE}/hour",
+        REPLICA_STICKY_SECONDS="10", REPLICA_MAX_LAG_SECONDS="4", WEB_CONCURRENCY="2", METRICS_ENABLED="1",
+    )
+    # The commands too, through PgBouncer.
+    for command in (("migrate", "-v0"), ("create_tenant", "Acme")):
+        done = python("manage.py", *command, env=env)
+        assert done.returncode == 0, done.stderr
+    (folder / "one").mkdir()
+    (folder / "two").mkdir()
+    with start_gunicorn(env, folder / "one") as first, start_gunicorn(env, folder / "two") as second:
+        running = Deployment(stack, env, [first, second])
+        status, rule = call(first, "POST", "rules", running.new_key(),
+                            {"name": "Ship order", "trigger": "order.paid", "actions": [{"type": "http", "url": "https://x"}]})
+        assert status == 201, rule
+        running.rule_id = rule["data"]["id"]
+        stack.wait_replayed()
+        yield running
+
+
+def start_execution(deployment, server, key: str) -> str:
+    status, body = call(server, "POST", "executions", key,
+                        {"automation_rule_id": deployment.rule_id, "trigger_data": {"order_id": 1}})
+    assert status == 201, body
+    return body["data"]["execution_id"]
+
+
+@contextmanager
+def replay_paused(stack):
+    """The replica with its replay paused just after a fresh commit: it stays within the lag
+    bound, so fit for reads, for the bound's 4 seconds from the pause, while missing every later
+    write. (The keys a test needs are made before: making one writes.)"""
+    stack.sql("primary", "CREATE TABLE IF NOT EXISTS freshness (at timestamptz)")
+    stack.sql("primary", "INSERT INTO freshness VALUES (now())")
+    stack.wait_replayed()
+    stack.sql("replica", "SELECT pg_wal_replay_pause()")
+    try:
+        yield time.monotonic()
+    finally:
+        stack.sql("replica", "SELECT pg_wal_replay_resume()")
+        stack.wait_replayed()
+
+
+def test_a_client_reads_its_own_writes_on_the_other_server_while_others_read_the_replica(deployment):
+    writer, reader = deployment.new_key(), deployment.new_key()
+    with replay_paused(deployment.stack) as paused_at:
+        execution_id = start_execution(deployment, deployment.first, writer)
+        status, body = call(deployment.second, "GET", f"executions/{execution_id}", writer)
+        assert status == 200, body  # the writer's reads go to the primary, on any server
+        status, _ = call(deployment.second, "PATCH", f"executions/{execution_id}", writer, {"status": "running"})
+        assert status == 200
+        status, body = call(deployment.first, "GET", f"executions/{execution_id}", writer)
+        assert (status, body["data"]["status"]) == (200, "running")
+        # A key that has not written reads the replica, which has not replayed the new execution.
+        status, _ = call(deployment.second, "GET", f"executions/{execution_id}", reader)
+        assert status == 404
+        assert time.monotonic() - paused_at < 4, "the replica must still have been within its lag bound"
+
+
+def test_a_replica_further_behind_than_the_bound_is_skipped(deployment):
+    writer, reader = deployment.new_key(), deployment.new_key()
+    with replay_paused(deployment.stack) as paused_at:
+        execution_id = start_execution(deployment, deployment.first, writer)
+        seen = []
+        while time.monotonic() - paused_at < 8:
+            status, _ = call(deployment.second, "GET", f"executions/{execution_id}", reader)
+            seen.append((round(time.monotonic() - paused_at, 1), status))
+            if status == 200:
+                break
+            time.sleep(0.3)
+    # Stale (404) only within the bound (4 s, checked once a second), then from the primary.
+    assert seen[-1][1] == 200, seen
+    assert seen[-1][0] <= 4 + 1 + 1, seen
+
+
+def test_reads_of_a_key_that_has_not_written_land_on_the_replica(deployment):
+    writer, reader = deployment.new_key(), deployment.new_key()
+    execution_id = start_execution(deployment, deployment.first, writer)
+    deployment.stack.wait_replayed()
+    before = deployment.replica_commits()
+    routed = deployment.routes()
+    reads = 20
+    for server in itertools.islice(itertools.cycle(deployment.servers), reads):
+        status, body = call(server, "GET", f"executions/{execution_id}", reader)
+        assert status == 200, body
+    deadline = time.monotonic() + 15  # a backend reports its statistics within a second or, idle, ten
+    while deployment.replica_commits() - before < reads and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert deployment.replica_commits() - before >= reads
+    after = deployment.routes()
+    assert after.get("replica", 0) - routed.get("replica", 0) == reads
+
+
+def test_with_the_replica_stopped_reads_still_answer_and_come_back_to_it(deployment):
+    writer, reader = deployment.new_key(), deployment.new_key()
+    execution_id = start_execution(deployment, deployment.first, writer)
+    deployment.stack.wait_replayed()
+    for server in deployment.servers:  # each worker holds a connection to the replica
+        for _ in range(4):
+            assert call(server, "GET", f"executions/{execution_id}", reader)[0] == 200
+    deployment.stack.stop_replica()
+    try:
+        statuses = [call(server, "GET", f"executions/{execution_id}", reader)[0]
+                    for server in itertools.islice(itertools.cycle(deployment.servers), 12)]
+        assert statuses == [200] * 12
+        status, body = call(deployment.second, "GET", "executions?page_size=5", reader)
+        assert status == 200 and body["data"], body
+    finally:
+        deployment.stack.start_replica()
+    deployment.stack.wait_replayed()
+    time.sleep(1.1)  # each process checks again within a second
+    before = deployment.routes().get("replica", 0)
+    for server in deployment.servers:
+        for _ in range(4):
+            assert call(server, "GET", f"executions/{execution_id}", reader)[0] == 200
+    assert deployment.routes().get("replica", 0) - before >= 4
+
+
+def test_with_redis_stopped_requests_are_answered_and_the_limit_comes_back(deployment):
+    key = deployment.new_key()
+    deployment.stack.stop_redis()
+    try:
+        execution_id = start_execution(deployment, deployment.first, key)
+        for server in deployment.servers:
+            status, body = call(server, "GET", f"executions/{execution_id}", key)
+            assert status == 200, body
+    finally:
+        deployment.stack.start_redis()
+    store = redis.Redis.from_url(deployment.stack.redis_url)
+    deadline = time.monotonic() + 10
+    while not store.keys("*throttle*") and time.monotonic() < deadline:
+        call(deployment.second, "GET", f"executions/{execution_id}", key)
+        time.sleep(0.2)
+    assert store.keys("*throttle*"), "the rate limit counts in Redis again once it is back"
+
+
+def test_the_rate_limit_holds_exactly_across_both_servers(deployment):
+    key = deployment.new_key()
+    statuses = [call(server, "GET", "executions?page_size=1", key)[0]
+                for server in itertools.islice(itertools.cycle(deployment.servers), RATE + 6)]
+    assert statuses.count(200) == RATE and statuses[RATE:] == [429] * 6, statuses
+
+
+def test_the_contract_tests_pass_through_pgbouncer(stack):
+    """The contract's tests, on a test database made and used through PgBouncer in transaction
+    pooling (kept at the end: PgBouncer holds its connections, so it could not be dropped)."""
+    env = {**os.environ, "DATABASE_URL": stack.url("bouncer", "contract"), "DATABASE_POOLER": "pgbouncer"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider",
+                           "--reuse-db", "-x", "tests/contract"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=1200)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    summary = done.stdout.strip().splitlines()[-1]
+    assert re.match(r"\d+ passed", summary) and "error" not in summary, summary
