@@ -1,5 +1,6 @@
-"""The processes a benchmark runs: gunicorn serving the app or the floor on loopback, management
-commands against a bench database, and the resident memory of a server's workers."""
+"""The processes a benchmark or an end-to-end test runs: gunicorn serving the app or the floor on
+loopback (as `make serve` runs it: start_gunicorn), management commands, and the resident memory of
+a server's workers. Free of Django, so that a benchmark imports it before choosing its settings."""
 
 import json
 import os
@@ -8,8 +9,12 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -107,3 +112,69 @@ def serve(name: str, wsgi: str, env: dict, workers: int) -> Server:
             time.sleep(0.1)
     server.stop()
     raise SystemExit(f"{name} ({wsgi}) did not start on port {port} within {START_SECONDS}s")
+
+
+# The app as operators run it: gunicorn.conf.py, production settings.
+
+STRONG_SECRET = "k7Qz0-pV3xN9wL2sR8tY5uB1mC6dF4gH0jK3lZ7qW9eX2rT5yU8iO1pA4sD6fG"
+PRODUCTION = {
+    "DEBUG": "0", "SECRET_KEY": STRONG_SECRET, "API_KEY_PEPPER": "a-pepper-for-these-tests",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+}
+
+
+def environment(tmp_path: Path, **more: str) -> dict:
+    """The environment of the app as production runs it (DEBUG off, its secrets), on an SQLite
+    database and a cache folder in `tmp_path`, with `more`."""
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("DEBUG", "HTTPS", "METRICS_ENABLED", "METRICS_TOKEN", "PROMETHEUS_MULTIPROC_DIR")}
+    env.update(PRODUCTION, CACHE_DIR=str(tmp_path / "cache"), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env.update(more)
+    return env
+
+
+def python(*args: str, env: dict) -> subprocess.CompletedProcess:
+    """`python args` in the project's folder (manage.py, -m config.preflight), its output kept."""
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def get(url: str, with_headers: bool = False, **headers):
+    """(status, body) of a GET, or (status, body, headers) `with_headers`."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=20) as answer:
+            found = answer.status, answer.read(), answer.headers
+    except urllib.error.HTTPError as error:
+        found = error.code, error.read(), error.headers
+    return found if with_headers else found[:2]
+
+
+def answers(url: str) -> bool:
+    try:
+        return get(url)[0] == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def start_gunicorn(env: dict, folder: Path):
+    """gunicorn as `make serve` runs it (gunicorn.conf.py) with `env`, up once both its workers
+    have booted (a stop while one boots is not the graceful one tested)."""
+    port = free_port()
+    log = folder / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py",
+                                   "config.wsgi"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                  env={**env, "PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    workers = int(env.get("WEB_CONCURRENCY", "1"))
+    try:  # stopped however it ends, a boot that times out too
+        while log.read_text().count("Booting worker") < workers or not answers(f"{base}/healthz"):
+            assert time.monotonic() < deadline and server.poll() is None, log.read_text()
+            time.sleep(0.1)
+        yield SimpleNamespace(base=base, log=log, server=server)
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=40)

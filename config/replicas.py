@@ -5,8 +5,8 @@ ReplicaRouter applies that to every query, so views and selectors know nothing o
 guarantees, each for users' data:
 
 - A client sees its own writes: a key (or staff user) that sent a write in the last
-  REPLICA_STICKY_SECONDS reads from the primary. The write is remembered in the cache, which is
-  Redis with REDIS_URL (so on every server) and the process's memory without it.
+  REPLICA_STICKY_SECONDS reads from the primary. The write is remembered in Redis with REDIS_URL
+  (so on every server), else in the process's memory; with Redis away, reads go to the primary.
 - Nothing stale past REPLICA_MAX_LAG_SECONDS: a replica is checked at most once a second per
   process, and one that lags more, is not streaming or cannot be reached is skipped. A GET whose
   replica fails mid-request is answered again from the primary: the client sees no error.
@@ -21,9 +21,10 @@ import logging
 import random
 import time
 from contextvars import ContextVar
+from functools import lru_cache
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from redis.exceptions import RedisError
@@ -130,25 +131,42 @@ def writer_of(request) -> str | None:
     return None
 
 
-def _wrote_key(writer: str) -> str:
-    return f"replica-sticky:{writer}"
+class RecentWriters:
+    """Who wrote in the last REPLICA_STICKY_SECONDS: in Redis with REDIS_URL (every server sees
+    every write), else in this process's memory. One Redis client a process: Django's cache makes
+    one a call, which cost a read more than the round trip itself."""
 
+    def __init__(self) -> None:
+        self._local: dict[str, float] = {}
 
-def remember_write(writer: str) -> None:
-    try:
-        cache.set(_wrote_key(writer), 1, timeout=settings.REPLICA_STICKY_SECONDS)
-    except RedisError:
-        # Then its next reads may come from a replica a moment behind: said in the log and the
-        # metrics; the reads themselves fall back to the primary while the cache is away (below).
-        LOG.warning("a write could not be remembered for read-your-writes: the cache cannot be reached")
-        REPLICA_ROUTES.labels("cache_error").inc()
+    @staticmethod
+    @lru_cache
+    def _redis(url: str) -> redis.Redis:
+        # Short time-outs, as the cache's: a Redis away costs a request half a second at most.
+        return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
 
+    def remember(self, writer: str) -> None:
+        if settings.REDIS_URL:
+            try:
+                self._redis(settings.REDIS_URL).set(f"replica-sticky:{writer}", 1, ex=settings.REPLICA_STICKY_SECONDS)
+            except RedisError:
+                # Its next reads may then come from a replica a moment behind, unless Redis is still
+                # away when they come (below): said in the log and the metrics.
+                LOG.warning("a write could not be remembered for read-your-writes: Redis cannot be reached")
+                REPLICA_ROUTES.labels("cache_error").inc()
+            return
+        now = time.monotonic()
+        if len(self._local) > 10_000:  # bounded: the ended windows go
+            self._local = {name: until for name, until in self._local.items() if until > now}
+        self._local[writer] = now + settings.REPLICA_STICKY_SECONDS
 
-def wrote_recently(writer: str) -> bool:
-    try:
-        return cache.get(_wrote_key(writer)) is not None
-    except RedisError:
-        return True  # not knowing, the primary: never an older view of the client's own writes
+    def recent(self, writer: str) -> bool:
+        if settings.REDIS_URL:
+            try:
+                return bool(self._redis(settings.REDIS_URL).exists(f"replica-sticky:{writer}"))
+            except RedisError:
+                return True  # not knowing, the primary: never an older view of the client's own writes
+        return self._local.get(writer, 0.0) > time.monotonic()
 
 
 def _may_read_from_replica(request) -> bool:
@@ -169,6 +187,7 @@ class ReplicaMiddleware:
             raise MiddlewareNotUsed
         self.get_response = get_response
         self.health = Health(aliases)
+        self.writers = RecentWriters()
 
     def __call__(self, request):
         request.replica = None
@@ -188,7 +207,7 @@ class ReplicaMiddleware:
         elif request.method not in SAFE_METHODS:
             writer = writer_of(request)
             if writer is not None:
-                remember_write(writer)
+                self.writers.remember(writer)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -196,7 +215,7 @@ class ReplicaMiddleware:
         if getattr(request, "replica_failed", False) or not _may_read_from_replica(request):
             return None
         writer = writer_of(request)
-        if writer is not None and wrote_recently(writer):
+        if writer is not None and self.writers.recent(writer):
             REPLICA_ROUTES.labels("sticky").inc()
             return None
         alias = self.health.pick()

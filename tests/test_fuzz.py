@@ -31,7 +31,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tests.config.test_production import environment, python, start_gunicorn
+from benchmarks.servers import environment, python, start_gunicorn
 
 # The two rounds share about two minutes; each ends once its examples are done or its time is up.
 ROUND_SECONDS = int(os.environ.get("FUZZ_ROUND_SECONDS", "45"))

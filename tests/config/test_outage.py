@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tests.config.test_production import _get, environment, python, start_gunicorn
+from benchmarks.servers import environment, get, python, start_gunicorn
 
 pytestmark = [
     pytest.mark.postgres,
@@ -66,25 +66,25 @@ def server(database, tmp_path):
 def test_while_the_database_refuses_the_api_is_503_and_comes_back_by_itself(server):
     api = f"{server.base}/api/v1/automation/executions"
     headers = {"x-api-key": server.key}
-    assert _get(api, **headers)[0] == 200
+    assert get(api, **headers)[0] == 200
 
     _refuse(server.admin, server.database, True)
     for _ in range(6):  # both workers, each more than once
-        status, body, answer_headers = _get(api, with_headers=True, **headers)
+        status, body, answer_headers = get(api, with_headers=True, **headers)
         assert status == 503, body
         problem = json.loads(body)
         assert problem["type"].endswith(":unavailable") and problem["status"] == 503
         assert int(answer_headers["Retry-After"]) > 0
         assert "Traceback" not in body.decode() and "psycopg" not in body.decode()
-    assert _get(f"{server.base}/readyz")[0] == 503
-    assert _get(f"{server.base}/healthz")[0] == 200
+    assert get(f"{server.base}/readyz")[0] == 503
+    assert get(f"{server.base}/healthz")[0] == 200
     # The admin: a plain 503 page (its session is read from the database), never a traceback.
-    status, body = _get(f"{server.base}/admin/", Cookie="sessionid=abcdefghijklmnopqrstuvwxyz012345")
+    status, body = get(f"{server.base}/admin/", Cookie="sessionid=abcdefghijklmnopqrstuvwxyz012345")
     assert status == 503 and b"Traceback" not in body
 
     _refuse(server.admin, server.database, False)
-    assert [_get(api, **headers)[0] for _ in range(4)] == [200] * 4
-    assert _get(f"{server.base}/readyz")[0] == 200
+    assert [get(api, **headers)[0] for _ in range(4)] == [200] * 4
+    assert get(f"{server.base}/readyz")[0] == 200
 
 
 def test_connections_killed_under_the_server_never_give_a_500(server):
@@ -92,10 +92,10 @@ def test_connections_killed_under_the_server_never_give_a_500(server):
     headers = {"x-api-key": server.key}
     seen = []
     for _ in range(5):
-        seen += [_get(api, **headers)[0] for _ in range(4)]
+        seen += [get(api, **headers)[0] for _ in range(4)]
         with psycopg.connect(server.admin, autocommit=True) as control:
             _kill(control, server.database)
-    after = [_get(api, **headers)[0] for _ in range(8)]
+    after = [get(api, **headers)[0] for _ in range(8)]
     assert set(seen + after) <= {200, 503}, seen + after
     # A worker whose connection was killed answers its next request 503 and reconnects for the
     # one after: at most one 503 per worker after each kill.

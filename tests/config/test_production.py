@@ -3,44 +3,19 @@ the security headers, metrics and the JSON request log — the last two through 
 with two workers, as operators run it."""
 
 import json
-import os
 import re
 import signal
 import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from django.test import Client
 
+from benchmarks.servers import environment, get, python, start_gunicorn
 from tests.factories import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]
-STRONG_SECRET = "k7Qz0-pV3xN9wL2sR8tY5uB1mC6dF4gH0jK3lZ7qW9eX2rT5yU8iO1pA4sD6fG"
-PRODUCTION = {
-    "DEBUG": "0", "SECRET_KEY": STRONG_SECRET, "API_KEY_PEPPER": "a-pepper-for-these-tests",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-}
-
-
-def environment(tmp_path: Path, **more: str) -> dict:
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("DEBUG", "HTTPS", "METRICS_ENABLED", "METRICS_TOKEN", "PROMETHEUS_MULTIPROC_DIR")}
-    env.update(PRODUCTION, CACHE_DIR=str(tmp_path / "cache"), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    env.update(more)
-    return env
-
-
-def python(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-
-
 # `make serve`'s checks (config/preflight.py): one line and a non-zero exit for each problem
 
 
@@ -182,54 +157,6 @@ def test_metrics_with_a_token_answer_401_to_a_missing_or_wrong_one(metrics_on, s
 # Through a real gunicorn with two workers
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _get(url: str, with_headers: bool = False, **headers):
-    """(status, body) of a GET, or (status, body, headers) `with_headers`."""
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=20) as answer:
-            found = answer.status, answer.read(), answer.headers
-    except urllib.error.HTTPError as error:
-        found = error.code, error.read(), error.headers
-    return found if with_headers else found[:2]
-
-
-def _answers(url: str) -> bool:
-    try:
-        return _get(url)[0] == 200
-    except OSError:
-        return False
-
-
-@contextmanager
-def start_gunicorn(env: dict, folder: Path):
-    """gunicorn as `make serve` runs it (gunicorn.conf.py) with `env`, up once both its workers
-    have booted (a stop while one boots is not the graceful one tested)."""
-    port = _free_port()
-    log = folder / "server.log"
-    with log.open("w") as out:
-        server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
-                                   "config.wsgi"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                  env={**env, "PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")})
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    workers = int(env.get("WEB_CONCURRENCY", "1"))
-    try:  # stopped however it ends, a boot that times out too
-        while log.read_text().count("Booting worker") < workers or not _answers(f"{base}/healthz"):
-            assert time.monotonic() < deadline and server.poll() is None, log.read_text()
-            time.sleep(0.1)
-        yield SimpleNamespace(base=base, log=log, server=server)
-    finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=40)
-
-
 @pytest.fixture
 def gunicorn(tmp_path):
     """`make serve`'s server with two workers and metrics on, on a migrated database of its own,
@@ -247,8 +174,8 @@ def gunicorn(tmp_path):
 def test_under_gunicorn_each_request_is_one_json_line_without_the_key(gunicorn):
     base, key, log = gunicorn.base, gunicorn.key, gunicorn.log
     for _ in range(3):
-        assert _get(f"{base}/api/v1/automation/executions", **{"x-api-key": key, "X-Request-ID": "trace-1"})[0] == 200
-    assert _get(f"{base}/api/v1/automation/executions/not-an-id", **{"x-api-key": key})[0] == 400
+        assert get(f"{base}/api/v1/automation/executions", **{"x-api-key": key, "X-Request-ID": "trace-1"})[0] == 200
+    assert get(f"{base}/api/v1/automation/executions/not-an-id", **{"x-api-key": key})[0] == 400
     time.sleep(0.5)
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     requests = [line for line in lines if line["logger"] == "requests"]
@@ -282,8 +209,8 @@ def test_under_gunicorn_sigterm_lets_a_request_in_flight_finish(gunicorn):
 def test_under_gunicorn_the_workers_figures_add_up(gunicorn):
     base, key = gunicorn.base, gunicorn.key
     for _ in range(20):
-        assert _get(f"{base}/api/v1/automation/rules", **{"x-api-key": key})[0] == 200
-    status, body = _get(f"{base}/metrics")
+        assert get(f"{base}/api/v1/automation/rules", **{"x-api-key": key})[0] == 200
+    status, body = get(f"{base}/metrics")
     assert status == 200
     assert _figure(body.decode(), "http_requests_total", route="/api/v1/automation/rules", method="GET",
                    status="200") == 20
