@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VARIABLES = ("DEBUG", "SECRET_KEY", "API_KEY_PEPPER", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "PUBLIC_BASE_URL",
              "API_KEY_CACHE_SECONDS", "EXECUTION_LOG_LIMIT", "MAX_BODY_BYTES", "THROTTLE_RATE", "DATABASE_URL",
              "CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "REDIS_URL", "CACHE_DIR", "LOG_LEVEL",
-             "DATABASE_POOLER", "DATABASE_REPLICA_URL", "REPLICA_STICKY_SECONDS", "REPLICA_MAX_LAG_SECONDS")
+             "DATABASE_POOLER", "DATABASE_REPLICA_URL", "DATABASE_REPLICA_POOLER", "REPLICA_STICKY_SECONDS",
+             "REPLICA_MAX_LAG_SECONDS")
 ON_POSTGRES = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused"}
 PASSWORD = "hunter2"
 
@@ -46,6 +47,8 @@ def check(**env: str) -> subprocess.CompletedProcess:
     ("DATABASE_POOLER", {**ON_POSTGRES, "DATABASE_POOLER": "pgpool"}),
     ("DATABASE_REPLICA_URL", {"DATABASE_REPLICA_URL": "postgres://postgres@127.0.0.1:5433/app"}),  # SQLite primary
     ("DATABASE_REPLICA_URL", {**ON_POSTGRES, "DATABASE_REPLICA_URL": f"postgres://app:{PASSWORD}@h/app,sqlite:///x"}),
+    ("DATABASE_REPLICA_POOLER", {**ON_POSTGRES, "DATABASE_REPLICA_URL": "postgres://postgres@127.0.0.1:5433/app",
+                                 "DATABASE_REPLICA_POOLER": "pgpool"}),
     ("REPLICA_STICKY_SECONDS", {"REPLICA_STICKY_SECONDS": "0"}),
     ("REPLICA_MAX_LAG_SECONDS", {**ON_POSTGRES, "DATABASE_REPLICA_URL": "postgres://postgres@127.0.0.1:5433/app",
                                  "REPLICA_MAX_LAG_SECONDS": "5"}),  # not under the sticky window's 5 s
@@ -91,21 +94,25 @@ def test_behind_pgbouncer_nothing_outlives_a_transaction(pooler, expected):
     assert json.loads(shown.stdout.strip().splitlines()[-1]) == expected
 
 
-def test_each_replica_is_a_database_read_like_the_primary_and_mirrored_by_the_tests():
+@pytest.mark.parametrize(("replica_pooler", "replica_options"), [
+    ("", {"server_side_binding": False, "prepare_threshold": None}),  # as the primary, by default
+    ("none", {"server_side_binding": True, "prepare_threshold": 2}),  # reached directly
+])
+def test_each_replica_is_a_database_connected_as_said_and_mirrored_by_the_tests(replica_pooler, replica_options):
     shown = subprocess.run(
         [sys.executable, "-c", "import json, django; django.setup(); from django.conf import settings; "
          "print(json.dumps({alias: [d['PORT'], d['OPTIONS'], d.get('TEST', {}).get('MIRROR')] "
          "for alias, d in settings.DATABASES.items()} | {'routers': settings.DATABASE_ROUTERS}))"],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1", **ON_POSTGRES,
-             "DATABASE_POOLER": "pgbouncer",
+             "DATABASE_POOLER": "pgbouncer", "DATABASE_REPLICA_POOLER": replica_pooler,
              "DATABASE_REPLICA_URL": "postgres://postgres@127.0.0.1:5433/app, postgres://postgres@127.0.0.1:5434/app"},
     )
     assert shown.returncode == 0, shown.stderr
     pooled = {"server_side_binding": False, "prepare_threshold": None}
     assert json.loads(shown.stdout.strip().splitlines()[-1]) == {
         "default": [5432, pooled, None],
-        "replica1": [5433, {"connect_timeout": 2, **pooled}, "default"],
-        "replica2": [5434, {"connect_timeout": 2, **pooled}, "default"],
+        "replica1": [5433, {"connect_timeout": 2, **replica_options}, "default"],
+        "replica2": [5434, {"connect_timeout": 2, **replica_options}, "default"],
         "routers": ["config.replicas.ReplicaRouter"],
     }

@@ -82,7 +82,8 @@ def deployment(stack, tmp_path_factory):
     folder = tmp_path_factory.mktemp("deployment")
     env = environment(
         folder, DATABASE_URL=stack.url("bouncer"), DATABASE_POOLER="pgbouncer",
-        DATABASE_REPLICA_URL=stack.url("replica"), REDIS_URL=stack.redis_url, THROTTLE_RATE=f"{RATE}/hour",
+        DATABASE_REPLICA_URL=stack.url("replica"), DATABASE_REPLICA_POOLER="none",  # reached directly
+        REDIS_URL=stack.redis_url, THROTTLE_RATE=f"{RATE}/hour",
         REPLICA_STICKY_SECONDS=str(STICKY), REPLICA_MAX_LAG_SECONDS="4", WEB_CONCURRENCY="2", METRICS_ENABLED="1",
         DJANGO_SUPERUSER_PASSWORD=STAFF_PASSWORD,
     )
