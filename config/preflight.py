@@ -1,7 +1,8 @@
 """What `make serve` checks before gunicorn starts, each failure one line and a non-zero exit:
 the settings (production ones: SECRET_KEY and API_KEY_PEPPER are required), the database, and
 migrations not yet applied. Deployment warnings (`check --deploy`) are printed, not fatal: a
-service on loopback without HTTPS=1 is a choice."""
+service on loopback without HTTPS=1 is a choice; so is each replica of DATABASE_REPLICA_URL that is
+not fit for reads (the service reads from the primary until it is)."""
 
 import os
 import sys
@@ -31,6 +32,10 @@ def main() -> None:
     if pending:
         sys.exit(f"{len(pending)} migration(s) are not applied yet: run `.venv/bin/python manage.py migrate` "
                  "with the same environment, then start again.")
+    from config.replicas import replica_aliases, replica_state
+
+    for alias in replica_aliases():
+        print(f"{alias}: {replica_state(alias)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ LOG = logging.getLogger("config.replicas")
 # The apps whose reads may come from a replica: the executions and what hangs off them.
 REPLICA_APPS = frozenset({"executions", "webhooks"})
 CHECK_INTERVAL = 1.0
+UNREACHABLE_INTERVAL = 5.0
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 # Seconds since the last replayed commit, 0 when everything received is replayed, NULL when the
 # replica is not streaming (then it may not know what the primary wrote: treated as lagging).
@@ -73,12 +74,36 @@ class ReplicaRouter:
         return db == DEFAULT_DB_ALIAS
 
 
+def replica_state(alias: str) -> str:
+    """'fit (lag 0.1 s)', or why the replica is skipped, in words; checks it now."""
+    connection = connections[alias]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(LAG_SQL)
+            (lag,) = cursor.fetchone()
+    except DatabaseError as error:
+        connection.close()  # reconnects at the next check
+        REPLICA_LAG.labels(alias).set(float("inf"))
+        first_line = (str(error).strip().splitlines() or ["no answer"])[0]
+        return f"skipped: it cannot be reached ({first_line})"
+    lag = float("inf") if lag is None else float(lag)
+    REPLICA_LAG.labels(alias).set(lag)
+    if lag == float("inf"):
+        return "skipped: it is not streaming from the primary"
+    if lag > settings.REPLICA_MAX_LAG_SECONDS:
+        return f"skipped: {lag:.1f} s behind the primary, more than REPLICA_MAX_LAG_SECONDS " \
+               f"({settings.REPLICA_MAX_LAG_SECONDS})"
+    return f"fit (lag {lag:.1f} s)"
+
+
 class Health:
-    """Whether each replica may take reads, checked at most once a CHECK_INTERVAL per process."""
+    """Whether each replica may take reads, checked at most once a CHECK_INTERVAL per process, or
+    once an UNREACHABLE_INTERVAL while it cannot be reached: a replica whose host is down costs a
+    connection time-out (2 s) to the request that checks it."""
 
     def __init__(self, aliases: list[str]) -> None:
         self.aliases = aliases
-        self._checked: dict[str, tuple[float, bool]] = {}
+        self._next: dict[str, tuple[float, bool]] = {}  # alias -> (when to check again, fit)
 
     def pick(self) -> str | None:
         """A replica fit to read from, at random among them; None when there is none."""
@@ -88,35 +113,19 @@ class Health:
 
     def failed(self, alias: str) -> None:
         """A query on `alias` failed: skipped until its next check."""
-        self._checked[alias] = (time.monotonic(), False)
+        self._next[alias] = (time.monotonic() + CHECK_INTERVAL, False)
         connections[alias].close_if_unusable_or_obsolete()
 
     def _fit(self, alias: str, now: float) -> bool:
-        checked_at, fit = self._checked.get(alias, (float("-inf"), False))
-        if now - checked_at >= CHECK_INTERVAL:
-            fit = self._check(alias)
-            self._checked[alias] = (now, fit)
+        check_at, fit = self._next.get(alias, (float("-inf"), False))
+        if now >= check_at:
+            state = replica_state(alias)
+            fit = state.startswith("fit")
+            if not fit:
+                LOG.warning("replica %s %s", alias, state)
+            unreachable = "cannot be reached" in state
+            self._next[alias] = (now + (UNREACHABLE_INTERVAL if unreachable else CHECK_INTERVAL), fit)
         return fit
-
-    def _check(self, alias: str) -> bool:
-        connection = connections[alias]
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(LAG_SQL)
-                (lag,) = cursor.fetchone()
-        except DatabaseError as error:
-            LOG.warning("replica %s skipped: it cannot be reached (%s)", alias, type(error).__name__)
-            connection.close()  # reconnects at the next check
-            REPLICA_LAG.labels(alias).set(float("inf"))
-            return False
-        lag = float("inf") if lag is None else float(lag)
-        REPLICA_LAG.labels(alias).set(lag)
-        if lag > settings.REPLICA_MAX_LAG_SECONDS:
-            LOG.warning("replica %s skipped: %s s behind the primary, more than REPLICA_MAX_LAG_SECONDS (%s)",
-                        alias, "unknown (not streaming)" if lag == float("inf") else round(lag, 1),
-                        settings.REPLICA_MAX_LAG_SECONDS)
-            return False
-        return True
 
 
 def writer_of(request) -> str | None:
