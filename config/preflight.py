@@ -32,10 +32,12 @@ def main() -> None:
     if pending:
         sys.exit(f"{len(pending)} migration(s) are not applied yet: run `.venv/bin/python manage.py migrate` "
                  "with the same environment, then start again.")
+    from django.conf import settings
+
     from config.replicas import replica_aliases, replica_state
 
     for alias in replica_aliases():
-        print(f"{alias}: {replica_state(alias)}", file=sys.stderr)
+        print(f"{alias}: {replica_state(alias, wait=settings.REPLICA_MAX_LAG_SECONDS)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import hashlib
 import logging
 import random
 import time
+from collections import deque
 from contextvars import ContextVar
 from functools import lru_cache
 
@@ -37,13 +38,13 @@ REPLICA_APPS = frozenset({"executions", "webhooks"})
 CHECK_INTERVAL = 1.0
 UNREACHABLE_INTERVAL = 5.0
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-# Seconds since the last replayed commit, 0 when everything received is replayed, NULL when the
-# replica is not streaming (then it may not know what the primary wrote: treated as lagging).
-LAG_SQL = (
-    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN NULL "
-    "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
-    "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
-)
+# How far each server has got in the WAL, in bytes: the primary has written up to PRIMARY_LSN_SQL,
+# a replica has replayed up to REPLICA_LSN_SQL (NULL: not a replica). A replica that has replayed
+# what the primary had written at time t holds every commit made before t: its lag is the time
+# since the newest such t (the replica's own clocks, such as its last replayed commit's time, say
+# nothing of a primary that is merely idle, and its received position runs ahead of what it replays).
+PRIMARY_LSN_SQL = "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint"
+REPLICA_LSN_SQL = "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint"
 
 # The replica the current request reads from; None: the primary.
 _reading: ContextVar[str | None] = ContextVar("replica_reading", default=None)
@@ -74,36 +75,24 @@ class ReplicaRouter:
         return db == DEFAULT_DB_ALIAS
 
 
-def replica_state(alias: str) -> str:
-    """'fit (lag 0.1 s)', or why the replica is skipped, in words; checks it now."""
-    connection = connections[alias]
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(LAG_SQL)
-            (lag,) = cursor.fetchone()
-    except DatabaseError as error:
-        connection.close()  # reconnects at the next check
-        REPLICA_LAG.labels(alias).set(float("inf"))
-        first_line = (str(error).strip().splitlines() or ["no answer"])[0]
-        return f"skipped: it cannot be reached ({first_line})"
-    lag = float("inf") if lag is None else float(lag)
-    REPLICA_LAG.labels(alias).set(lag)
-    if lag == float("inf"):
-        return "skipped: it is not streaming from the primary"
-    if lag > settings.REPLICA_MAX_LAG_SECONDS:
-        return f"skipped: {lag:.1f} s behind the primary, more than REPLICA_MAX_LAG_SECONDS " \
-               f"({settings.REPLICA_MAX_LAG_SECONDS})"
-    return f"fit (lag {lag:.1f} s)"
+def _lsn(alias: str, sql: str) -> int | None:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
 
 
 class Health:
-    """Whether each replica may take reads, checked at most once a CHECK_INTERVAL per process, or
-    once an UNREACHABLE_INTERVAL while it cannot be reached: a replica whose host is down costs a
-    connection time-out (2 s) to the request that checks it."""
+    """Whether each replica may take reads: checked at most once a CHECK_INTERVAL per process, or
+    once an UNREACHABLE_INTERVAL while it cannot be reached (a replica whose host is down costs a
+    connection time-out, 2 s, to the request that checks it).
+
+    Each check notes the primary's WAL position with the time, then reads how far the replica has
+    replayed; the notes of the last REPLICA_MAX_LAG_SECONDS + 2 are kept to date it."""
 
     def __init__(self, aliases: list[str]) -> None:
         self.aliases = aliases
         self._next: dict[str, tuple[float, bool]] = {}  # alias -> (when to check again, fit)
+        self._written: deque[tuple[float, int]] = deque()  # (monotonic time, the primary's position)
 
     def pick(self) -> str | None:
         """A replica fit to read from, at random among them; None when there is none."""
@@ -116,16 +105,57 @@ class Health:
         self._next[alias] = (time.monotonic() + CHECK_INTERVAL, False)
         connections[alias].close_if_unusable_or_obsolete()
 
+    def state(self, alias: str, now: float) -> str:
+        """'fit (lag 0.0 s)', or why `alias` is skipped, in words."""
+        try:
+            self._note_primary(now)
+            replayed = _lsn(alias, REPLICA_LSN_SQL)
+        except DatabaseError as error:
+            connections[alias].close()  # reconnects at the next check
+            REPLICA_LAG.labels(alias).set(float("inf"))
+            first_line = (str(error).strip().splitlines() or ["no answer"])[0]
+            return f"skipped: it cannot be reached ({first_line})"
+        if replayed is None:
+            REPLICA_LAG.labels(alias).set(float("inf"))
+            return "skipped: it is not a replica (not in recovery)"
+        current_as_of = max((at for at, written in self._written if written <= replayed), default=None)
+        lag = float("inf") if current_as_of is None else now - current_as_of
+        REPLICA_LAG.labels(alias).set(lag)
+        if lag > settings.REPLICA_MAX_LAG_SECONDS:
+            behind = "more than" if current_as_of is None else f"{lag:.1f} s,"
+            return f"skipped: behind the primary by {behind} REPLICA_MAX_LAG_SECONDS " \
+                   f"({settings.REPLICA_MAX_LAG_SECONDS})"
+        return f"fit (lag {lag:.1f} s)"
+
+    def _note_primary(self, now: float) -> None:
+        if not self._written or self._written[-1][0] < now:
+            self._written.append((now, _lsn(DEFAULT_DB_ALIAS, PRIMARY_LSN_SQL)))
+        while self._written[0][0] < now - settings.REPLICA_MAX_LAG_SECONDS - 2:
+            self._written.popleft()
+
     def _fit(self, alias: str, now: float) -> bool:
         check_at, fit = self._next.get(alias, (float("-inf"), False))
         if now >= check_at:
-            state = replica_state(alias)
+            state = self.state(alias, now)
             fit = state.startswith("fit")
             if not fit:
                 LOG.warning("replica %s %s", alias, state)
             unreachable = "cannot be reached" in state
             self._next[alias] = (now + (UNREACHABLE_INTERVAL if unreachable else CHECK_INTERVAL), fit)
         return fit
+
+
+def replica_state(alias: str, wait: float = 0.0) -> str:
+    """What a check of `alias` finds now, in words, having given it up to `wait` seconds to
+    replay what the primary has written."""
+    health, started = Health([alias]), time.monotonic()
+    state = health.state(alias, started)
+    while state.startswith("skipped: behind") and time.monotonic() - started < wait:
+        time.sleep(0.1)
+        state = health.state(alias, started)  # dated from the start: the lag so far
+        if state.startswith("fit"):
+            state = f"fit (lag {time.monotonic() - started:.1f} s at most)"
+    return state
 
 
 def writer_of(request) -> str | None:
