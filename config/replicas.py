@@ -8,8 +8,10 @@ guarantees, each for users' data:
   REPLICA_STICKY_SECONDS reads from the primary. The write is remembered in Redis with REDIS_URL
   (so on every server), else in the process's memory; with Redis away, reads go to the primary.
 - Nothing stale past REPLICA_MAX_LAG_SECONDS: a replica is checked at most once a second per
-  process, and one that lags more, is not streaming or cannot be reached is skipped. A GET whose
-  replica fails mid-request is answered again from the primary: the client sees no error.
+  process, and one that lags more (cut off from the primary, it falls behind at the primary's
+  next write), has not yet been seen current by this process, or cannot be reached is skipped. A
+  GET whose replica fails mid-request is answered again from the primary: the client sees no
+  error.
 - Writes, reads inside a transaction (select_for_update, the idempotency checks) and every
   request but a GET or HEAD go to the primary, and so do the tables that authenticate a request
   (keys, users, sessions, tenants): a new key or login works at once.
