@@ -24,15 +24,14 @@ import random
 import time
 from collections import deque
 from contextvars import ContextVar
-from functools import lru_cache
 
-import redis
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from redis.exceptions import RedisError
 
 from config.metrics import REPLICA_LAG, REPLICA_ROUTES
+from config.redis_client import redis_client
 
 LOG = logging.getLogger("config.replicas")
 # The apps whose reads may come from a replica: the executions and what hangs off them.
@@ -174,22 +173,15 @@ def writer_of(request) -> str | None:
 
 class RecentWriters:
     """Who wrote in the last REPLICA_STICKY_SECONDS: in Redis with REDIS_URL (every server sees
-    every write), else in this process's memory. One Redis client a process: Django's cache makes
-    one a call, which cost a read more than the round trip itself."""
+    every write), else in this process's memory."""
 
     def __init__(self) -> None:
         self._local: dict[str, float] = {}
 
-    @staticmethod
-    @lru_cache
-    def _redis(url: str) -> redis.Redis:
-        # Short time-outs, as the cache's: a Redis away costs a request half a second at most.
-        return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-
     def remember(self, writer: str) -> None:
         if settings.REDIS_URL:
             try:
-                self._redis(settings.REDIS_URL).set(f"replica-sticky:{writer}", 1, ex=settings.REPLICA_STICKY_SECONDS)
+                redis_client(settings.REDIS_URL).set(f"replica-sticky:{writer}", 1, ex=settings.REPLICA_STICKY_SECONDS)
             except RedisError:
                 # Its next reads may then come from a replica a moment behind, unless Redis is still
                 # away when they come (below): said in the log and the metrics.
@@ -204,7 +196,7 @@ class RecentWriters:
     def recent(self, writer: str) -> bool:
         if settings.REDIS_URL:
             try:
-                return bool(self._redis(settings.REDIS_URL).exists(f"replica-sticky:{writer}"))
+                return bool(redis_client(settings.REDIS_URL).exists(f"replica-sticky:{writer}"))
             except RedisError:
                 return True  # not knowing, the primary: never an older view of the client's own writes
         return self._local.get(writer, 0.0) > time.monotonic()

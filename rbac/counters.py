@@ -11,11 +11,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from redis.exceptions import RedisError
 
 from config.metrics import RATE_STORE_ERRORS
+from config.redis_client import redis_client
 
 LOG = logging.getLogger("rbac.counters")
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -79,27 +79,24 @@ class SqliteCounters:
 
 
 class CacheCounters:
-    """Window counters in the Django cache (Redis counts atomically).
+    """Window counters in Redis (REDIS_URL), which counts atomically: one INCRBY and the window's
+    end as the key's expiry, in one round trip.
 
     Redis away fails open: the request is counted by this process alone (the limit then holds per
     process, not across them), the error is logged and counted, and the next batch tries again, so
     the service answers through an outage of Redis and shares its counts again once it is back."""
 
     def add(self, bucket: str, hits: int, expires: float) -> int:
-        timeout = max(1, int(expires - time.time()) + 1)
         try:
-            cache.add(bucket, 0, timeout=timeout)
-            try:
-                return cache.incr(bucket, hits)
-            except ValueError:  # expired between add and incr
-                cache.set(bucket, hits, timeout=timeout)
-                return hits
+            with redis_client(settings.REDIS_URL).pipeline() as pipe:
+                # The expiry is the window's end (a second after it), the same at every add.
+                count, _ = pipe.incrby(bucket, hits).expireat(bucket, int(expires) + 1).execute()
+            return count
         except (RedisError, OSError) as error:
             RATE_STORE_ERRORS.inc()
             LOG.warning("The rate-limit store cannot be reached; counting in this process only: %s", error,
                         extra={"error": str(error)})
             return hits
-
 
 
 _sqlite_counters = SqliteCounters()

@@ -35,8 +35,10 @@ def test_with_redis_the_rate_limit_counts_there(settings, member):
     assert api.get("executions").status_code == 200
     assert api.get("executions").status_code == 200
     assert_problem(api.get("executions"), 429)
-    stored = [key for key in redis.Redis.from_url(REDIS).keys(f"*throttle:{member.api_key.prefix}:*")]
+    store = redis.Redis.from_url(REDIS)
+    stored = store.keys(f"*throttle:{member.api_key.prefix}:*")
     assert stored, "the count is in Redis"
+    assert all(0 < store.ttl(key) <= 61 for key in stored), "and goes at the end of its window"
 
 
 def test_with_redis_away_requests_are_answered_and_the_failure_counted(settings, member):
