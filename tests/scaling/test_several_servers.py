@@ -31,15 +31,16 @@ from config.replicas import UNREACHABLE_INTERVAL
 ROOT = Path(__file__).resolve().parents[2]
 API = "/api/v1/automation"
 STICKY = 6  # seconds; the lag bound, 4, must be at least 1 under it
+FAILURES = 10  # failed authentications an hour, per client address
 RATE = 100  # an hour, per key (the largest limit counted exactly): only the test of the limit passes it
 STAFF_PASSWORD = "a-staff-password-for-these-tests"
 _users = itertools.count(1)
 
 
-def call(server, method: str, path: str, key: str, body: dict | None = None) -> tuple[int, dict]:
+def call(server, method: str, path: str, key: str, body: dict | None = None, **headers: str) -> tuple[int, dict]:
     request = urllib.request.Request(
         f"{server.base}{API}/{path}", method=method, data=None if body is None else json.dumps(body).encode(),
-        headers={"X-API-Key": key, "Content-Type": "application/json", "X-Request-Id": str(uuid.uuid4())})
+        headers={"X-API-Key": key, "Content-Type": "application/json", "X-Request-Id": str(uuid.uuid4()), **headers})
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:  # nosec B310: a loopback test server
             status, text = answer.status, answer.read()
@@ -56,10 +57,10 @@ class Deployment:
         self.first, self.second = servers
         self.rule_id = None
 
-    def new_key(self) -> str:
+    def new_key(self, *options: str) -> str:
         """A key of a new user of the tenant: one that has written nothing yet."""
         made = python("manage.py", "create_api_key", "--user", f"user{next(_users)}", "--tenant", "acme",
-                      "--role", "admin", "--json", env=self.env)
+                      "--role", "admin", "--json", *options, env=self.env)
         assert made.returncode == 0, made.stderr
         return json.loads(made.stdout)["key"]
 
@@ -85,7 +86,8 @@ def deployment(stack, tmp_path_factory):
     env = environment(
         folder, DATABASE_URL=stack.url("bouncer"), DATABASE_POOLER="pgbouncer",
         DATABASE_REPLICA_URL=stack.url("replica"), DATABASE_REPLICA_POOLER="none",  # reached directly
-        REDIS_URL=stack.redis_url, THROTTLE_RATE=f"{RATE}/hour",
+        REDIS_URL=stack.redis_url, THROTTLE_RATE=f"{RATE}/hour", AUTH_FAILURE_RATE=f"{FAILURES}/hour",
+        TRUSTED_PROXIES="127.0.0.1",  # so that a test of the failures limit comes from an address of its own
         REPLICA_STICKY_SECONDS=str(STICKY), REPLICA_MAX_LAG_SECONDS="4", WEB_CONCURRENCY="1", METRICS_ENABLED="1",
         DJANGO_SUPERUSER_PASSWORD=STAFF_PASSWORD,
     )
@@ -237,6 +239,24 @@ def test_the_rate_limit_holds_exactly_across_both_servers(deployment):
     statuses = [call(server, "GET", "executions?page_size=1", key)[0]
                 for server in itertools.islice(itertools.cycle(deployment.servers), RATE + 6)]
     assert statuses.count(200) == RATE and statuses[RATE:] == [429] * 6, statuses
+
+
+def test_the_limit_of_failed_authentications_holds_exactly_across_both_servers(deployment):
+    guesser = {"X-Forwarded-For": "203.0.113.7"}  # through the trusted proxy (127.0.0.1)
+    statuses = [call(server, "GET", "executions", "ak_guessed00_notasecretatall", **guesser)[0]
+                for server in itertools.islice(itertools.cycle(deployment.servers), FAILURES + 4)]
+    assert statuses == [401] * FAILURES + [429] * 4, statuses
+    # Every key from that address, a good one too; other addresses are not concerned.
+    key = deployment.new_key()
+    assert call(deployment.second, "GET", "executions", key, **guesser)[0] == 429
+    assert call(deployment.second, "GET", "executions", key)[0] == 200
+
+
+def test_a_keys_usage_limit_holds_exactly_across_both_servers(deployment):
+    key = deployment.new_key("--usage-limit", "5")
+    statuses = [call(server, "GET", "executions?page_size=1", key)[0]
+                for server in itertools.islice(itertools.cycle(deployment.servers), 8)]
+    assert statuses == [200] * 5 + [401] * 3, statuses
 
 
 def admin_login(server) -> urllib.request.OpenerDirector:
