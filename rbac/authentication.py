@@ -103,12 +103,18 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw = request.META.get("HTTP_X_API_KEY")
         if raw is None:
             return None
+        # A request dispatched again (config/replicas.py answers from the primary a read whose
+        # replica failed) is the same request: its key's use is counted once.
+        known = getattr(request._request, "authenticated_by_key", None)
+        if known is not None:
+            return known
         address = client_address(request._request)
         wait = auth_failures.wait(address)
         if wait is not None:
             raise TooManyFailures(wait)
         try:
-            return self._authenticate(request, raw)
+            request._request.authenticated_by_key = self._authenticate(request, raw)
+            return request._request.authenticated_by_key
         except AuthenticationFailed:
             wait = auth_failures.failed(address)
             if wait is not None:

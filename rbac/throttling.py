@@ -79,10 +79,14 @@ class ApiKeyRateThrottle(BaseThrottle):
         if not isinstance(context, KeyContext):
             return True
         limit, bucket, window_end, now = _window(context.prefix)
-        count = _batched.hit(counters(), bucket, window_end, limit)
+        django_request = getattr(request, "_request", request)
+        # A request dispatched again (config/replicas.py) is counted once.
+        count = getattr(django_request, "rate_count", None)
+        if count is None:
+            count = django_request.rate_count = _batched.hit(counters(), bucket, window_end, limit)
         self._wait = window_end - now
         # Kept on the Django request, which the answer's finalize_response reads (ApiViewSet).
-        getattr(request, "_request", request).rate_headers = rate_headers(context.prefix, count)
+        django_request.rate_headers = rate_headers(context.prefix, count)
         return count <= limit
 
     def wait(self) -> float:

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 from django.utils import timezone
 
 from rbac.models import ApiKey
@@ -64,6 +66,23 @@ def test_the_usage_count_stops_at_the_limit(tenant):
     assert [client.get(path).status_code for _ in range(4)] == [200, 200, 401, 401]
     issued.api_key.refresh_from_db()
     assert issued.api_key.usage_count == 2
+
+
+def test_a_request_dispatched_again_counts_one_use_and_one_hit(tenant, settings):
+    """What config/replicas.py does when a replica fails under a GET: the same request again."""
+    settings.THROTTLE_RATE = "2/min"
+    issued = make_key(tenant=tenant, role="viewer", username="retried", usage_limit=2)
+    path = f"/api/v1/automation/executions/{make_execution(tenant=tenant).pk}"
+    once = RequestFactory().get(path, HTTP_X_API_KEY=issued.key)
+    view = resolve(path)
+    answers = [view.func(once, *view.args, **view.kwargs) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert answers[-1]["RateLimit-Remaining"] == "1"
+    issued.api_key.refresh_from_db()
+    assert issued.api_key.usage_count == 1
+    # A second request is a second use and hit; a third is over both limits.
+    again = ApiClient(issued.key)
+    assert [again.get(path.removeprefix("/api/v1/automation/")).status_code for _ in range(2)] == [200, 401]
 
 
 @pytest.mark.postgres
