@@ -40,8 +40,8 @@ REPLICA_ROUTES = Counter("replica_routing_total",
                          "Reads routed (config/replicas.py): to a replica, or to the primary because the client "
                          "wrote recently (sticky), no replica was fit (no_replica) or the replica failed mid-request "
                          "(retried); cache_error counts writes that could not be remembered.", ["route"])
-REPLICA_LAG = Gauge("replica_lag_seconds", "Each replica's replay lag at its last check (+Inf: unreachable or not "
-                    "streaming).", ["replica"], multiprocess_mode="livemax")
+REPLICA_LAG = Gauge("replica_lag_seconds", "Each replica's lag behind the primary at its last check (+Inf: "
+                    "unreachable, not a replica, or not yet seen current).", ["replica"], multiprocess_mode="livemax")
 
 
 class MetricsMiddleware:

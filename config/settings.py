@@ -343,12 +343,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The request rate limit must hold across worker processes: its counters live in Redis when
 # REDIS_URL is set (several machines), else in an SQLite file under CACHE_DIR shared by the
-# processes of one machine (rbac/throttling.py).
+# processes of one machine (rbac/counters.py). The counters and the replicas' memory of recent
+# writers talk to Redis through config/redis_client.py; Django's cache below is for libraries.
 REDIS_URL = env_match("REDIS_URL", "", r"((rediss?|unix)://.+)?", "a redis://, rediss:// or unix:// URL")
 CACHE_DIR = env_dir("CACHE_DIR", VAR_DIR / "cache")
 if REDIS_URL:
-    # Short time-outs: a Redis that does not answer costs a request half a second at most, then the
-    # rate limit fails open (rbac/throttling.py).
+    # Short time-outs, as config/redis_client.py's: a Redis that does not answer costs a request
+    # half a second at most.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
 else:
